@@ -1,0 +1,1 @@
+"""gpt-oss-grpo: config-driven GRPO fine-tuning of GPT-OSS with sandboxed, verifiable code rewards."""
