@@ -1,9 +1,10 @@
 """Fine-tune GPT-OSS with GRPO: config.yaml -> dataset -> model -> GRPOTrainer with reward_functions.py -> final_model.
 
-    python train.py [--config config.yaml] [--set grpo.max_steps=5 ...] [--dry-run] [--resume [DIR]]
+python train.py [--config config.yaml] [--set grpo.max_steps=5 ...] [--dry-run] [--resume [DIR]]
 """
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from gpt_oss_grpo import cli
@@ -19,8 +20,8 @@ from gpt_oss_grpo.training import build_trainer, grpo_arguments, save_final_mode
 REWARDS_FILE = Path(__file__).with_name("reward_functions.py")
 
 
-def main() -> None:
-    args = cli.parse_args()
+def main(argv: Sequence[str] | None = None) -> None:
+    args = cli.parse_args(argv)
     cli.setup_logging()
     config = load_config(args.config, args.set)
     backend = resolve_backend(config.model)
@@ -30,7 +31,9 @@ def main() -> None:
     dataset = render_prompts(build_dataset(config.task), tokenizer)
     grpo_args = grpo_arguments(config, longest_prompt_tokens(dataset, tokenizer), weights)
     if args.dry_run:
-        cli.print_dry_run(config, dataset[0]["prompt"], reward_funcs, weights, grpo_args.max_completion_length)
+        cli.print_dry_run(
+            config, dataset[0]["prompt"], reward_funcs, weights, grpo_args.max_completion_length
+        )
         return
     save_resolved_config(config)
     model = load_model(config.model, config.lora, config.grpo.seed, backend)
@@ -43,4 +46,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(cli.run_cli(main))
+    sys.exit(cli.run_cli(main, sys.argv[1:]))

