@@ -36,8 +36,7 @@ def test_each_row_keeps_its_own_effort_and_tokens_match_the_trainer_path(tokeniz
     assert rendered[0]["messages"] == rows[0]["prompt"]
     # GRPOTrainer tokenizes text prompts with tokenizer(text); that must equal the chat template's own tokens.
     expected = tokenizer.apply_chat_template(
-        rows[0]["prompt"], add_generation_prompt=True, reasoning_effort="high"
-    )
-    expected = expected["input_ids"] if isinstance(expected, dict) else expected
+        rows[0]["prompt"], add_generation_prompt=True, reasoning_effort="high", return_dict=True
+    )["input_ids"]
     assert tokenizer(rendered[0]["prompt"]).input_ids == list(expected)
     assert longest_prompt_tokens(rendered, tokenizer) == len(expected)
