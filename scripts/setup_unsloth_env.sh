@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create ./.venv-unsloth: the CPU stack plus Unsloth, so tests can exercise the Unsloth backend without a GPU.
-# Idempotent like setup_env.sh (a stamp of the requirements' hash); ~2.9 GB, so it is kept apart from .venv.
+# Idempotent like setup_env.sh (a stamp of the requirements' hash); ~2.7 GB, so it is kept apart from .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -12,7 +12,8 @@ import json
 import sys
 from pathlib import Path
 
-import unsloth  # isort: skip  (first: it patches transformers and TRL when imported)
+# First: Unsloth patches transformers and TRL when it is imported.
+import unsloth  # isort: skip
 
 from gpt_oss_grpo.config import load_config
 from gpt_oss_grpo.data import build_dataset
