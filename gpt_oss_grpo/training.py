@@ -98,6 +98,13 @@ def train(trainer: GRPOTrainer, resume: str | bool | None) -> None:
 def save_final_model(trainer: GRPOTrainer) -> Path:
     """The LoRA adapter and tokenizer, loadable with PEFT on top of the base model."""
     path = Path(trainer.args.output_dir) / FINAL_MODEL_DIR
-    trainer.save_model(str(path))
-    trainer.processing_class.save_pretrained(str(path))
+    if "ref" in getattr(trainer.model, "peft_config", {}):
+        # A model that arrived with its adapter (Unsloth) gets a frozen "ref" copy from TRL for the KL term:
+        # keep only the trained one.
+        if trainer.is_world_process_zero():
+            trainer.model.save_pretrained(str(path), selected_adapters=["default"])
+    else:
+        trainer.save_model(str(path))
+    if trainer.is_world_process_zero():
+        trainer.processing_class.save_pretrained(str(path))
     return path

@@ -53,6 +53,7 @@ def test_unsloth_backend_trains_grpo_on_cpu_and_saves_the_adapter(tmp_path, tiny
     adapter = json.loads((final / "adapter_config.json").read_text())
     assert adapter["r"] == 8 and set(adapter["target_modules"]) == {"q_proj", "k_proj", "v_proj", "o_proj"}
     assert (final / "tokenizer_config.json").is_file()
+    assert not (final / "ref").exists()  # TRL's frozen reference copy of the adapter is not saved
     # LoRA B starts at zero: non-zero B weights in the saved adapter mean the GRPO updates reached it.
     weights = load_file(final / "adapter_model.safetensors")
     lora_b = [tensor for name, tensor in weights.items() if "lora_B" in name]
