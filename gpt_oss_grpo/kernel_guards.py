@@ -54,7 +54,9 @@ def apply_landlock(read_paths: list[str], write_paths: list[str]) -> int:
     scoped = 0b11 if abi >= 6 else 0
     attr = struct.pack("QQQ", fs_all, net_all, scoped)
     size = 8 if abi < 4 else (16 if abi < 6 else 24)
-    ruleset = _check(_libc.syscall(_LANDLOCK_CREATE, ctypes.c_char_p(attr), size, 0), "landlock_create_ruleset")
+    ruleset = _check(
+        _libc.syscall(_LANDLOCK_CREATE, ctypes.c_char_p(attr), size, 0), "landlock_create_ruleset"
+    )
     try:
         for path, rights in [(p, _READ_ONLY) for p in read_paths] + [(p, fs_all) for p in write_paths]:
             if not os.path.exists(path):
@@ -85,7 +87,9 @@ def apply_seccomp() -> bool:
         prog.append((jge, len(blocked) + 1, 0, 0x40000000))  # x32 calls
     prog += [(jeq, len(blocked) - i, 0, nr) for i, nr in enumerate(blocked)]
     prog += [(ret, 0, 0, allow), (ret, 0, 0, deny)]
-    filters = (ctypes.c_uint64 * len(prog))(*[struct.unpack("Q", struct.pack("HBBI", *ins))[0] for ins in prog])
+    filters = (ctypes.c_uint64 * len(prog))(
+        *[struct.unpack("Q", struct.pack("HBBI", *ins))[0] for ins in prog]
+    )
     fprog = struct.pack("HxxxxxxP", len(prog), ctypes.addressof(filters))
     _check(_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
     _check(_libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.c_char_p(fprog), 0, 0), "seccomp")

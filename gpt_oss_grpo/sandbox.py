@@ -10,12 +10,14 @@ rlimits, its own session killed as a group, a temp dir removed afterwards, cappe
 import contextlib
 import json
 import logging
+import marshal
 import os
 import secrets
 import select
 import shutil
 import signal
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -37,8 +39,12 @@ _MAX_MESSAGE = 16 << 20
 class SandboxSettings(BaseModel):
     """How candidates run: the ``sandbox:`` section of config.yaml."""
 
-    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="candidates run at once")
-    timeout_s: float = Field(30.0, gt=0, description="wall-clock budget for one completion's whole evaluation")
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, description="candidates run at once"
+    )
+    timeout_s: float = Field(
+        30.0, gt=0, description="wall-clock budget for one completion's whole evaluation"
+    )
     call_timeout_s: float = Field(5.0, gt=0, description="wall-clock budget for one call or one test snippet")
     cpu_s: int = Field(30, ge=1, description="CPU-seconds limit of a child (RLIMIT_CPU)")
     memory_mb: int = Field(1024, ge=64, description="address-space limit of a child in MiB (RLIMIT_AS)")
@@ -79,8 +85,14 @@ class Protections:
 @cache
 def _protections() -> Protections:
     s = _settings
-    netns = s.network_namespace and shutil.which("unshare") is not None and _runs(["unshare", "--net", "true"])
-    uid = s.drop_privileges and os.geteuid() == 0 and all(map(_world_readable, [sys.executable, *_interpreter_paths()]))
+    netns = (
+        s.network_namespace and shutil.which("unshare") is not None and _runs(["unshare", "--net", "true"])
+    )
+    uid = (
+        s.drop_privileges
+        and os.geteuid() == 0
+        and all(map(_world_readable, [sys.executable, *_interpreter_paths()]))
+    )
     found = Protections(
         landlock=s.landlock and kernel_guards.landlock_abi() > 0,
         seccomp=s.seccomp and kernel_guards.seccomp_supported(),
@@ -119,7 +131,7 @@ class Child:
         self.deadline = time.monotonic() + s.timeout_s
         self.token = secrets.token_hex(16)
         self.workdir = tempfile.mkdtemp(prefix="sandbox-")
-        self.output = tempfile.TemporaryFile()
+        self.output = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
         self._buffer = b""
         read_fd, write_fd = os.pipe()
         self._reader = read_fd
@@ -165,7 +177,8 @@ class Child:
         start = _cpu_ns(self.process.pid)
         try:
             if message is not None:
-                self.process.stdin.write(json.dumps(message).encode() + b"\n")
+                frame = marshal.dumps(message)
+                self.process.stdin.write(struct.pack("<I", len(frame)) + frame)
                 self.process.stdin.flush()
             line = self._read_line(time.monotonic() + max(timeout, 0))
         except (OSError, ValueError) as error:

@@ -1,23 +1,33 @@
 """The program a sandbox child runs: lock itself down, load the candidate, answer the parent's requests.
 
-Started as ``python -I -S sandbox_child.py RESULT_FD``. Line 1 on stdin is the job (code, limits,
-paths, token); each later line is a request: ``{"call": [A, B]}`` calls ``matmul`` (or the job's
-entry point) and ``{"snippet": src}`` runs test code in the candidate's namespace. Answers go to
-RESULT_FD, one JSON line each, never to stdout (which the candidate may print anything to). Only plain
-data is sent: the parent re-checks every value, so nothing here needs to be trusted.
+Started as ``python -I -S sandbox_child.py RESULT_FD``. Stdin carries length-prefixed marshal frames
+from the (trusted) parent: first the job (code, limits, paths, token), then requests: ``{"call": [A,
+B]}`` calls the job's entry point, ``{"snippet": src}`` runs test code in the candidate's namespace.
+Answers go to RESULT_FD as JSON lines, never to stdout (which the candidate may print anything to);
+an all-float matrix travels as raw doubles, which is fast to send and safe to read. Only plain data
+is sent: the parent re-checks every value, so nothing here needs to be trusted.
 """
 
+import array
+import base64
 import builtins
 import json
+import marshal
 import os
 import resource
+import struct
 import sys
 
 
 def main() -> None:
     out = os.fdopen(int(sys.argv[1]), "w", buffering=1)
-    requests = sys.stdin
-    job = json.loads(requests.readline())
+    requests = sys.stdin.buffer
+
+    def receive() -> dict | None:
+        header = requests.read(4)
+        return marshal.loads(requests.read(struct.unpack("<I", header)[0])) if len(header) == 4 else None
+
+    job = receive()
     token = job["token"]
 
     def send(message: dict) -> None:
@@ -35,8 +45,7 @@ def main() -> None:
         send({"ok": False, "error": _describe(error)})
         return
     send({"ok": True})
-    for line in requests:
-        request = json.loads(line)
+    while (request := receive()) is not None:
         try:
             if "snippet" in request:
                 exec(compile(request["snippet"], "<test>", "exec"), namespace)
@@ -78,6 +87,13 @@ def _call(function, a: list, b: list) -> dict:
         return {"ok": False, "error": "result is not a plain list of lists of int/float"}
     if a != a_copy or b != b_copy:
         return {"ok": False, "error": "the inputs were modified"}
+    if all(type(x) is float for row in result for x in row):
+        flat = array.array("d", [x for row in result for x in row]).tobytes()
+        return {
+            "ok": True,
+            "shape": [len(result), len(result[0]) if result else 0],
+            "f64": base64.b64encode(flat).decode(),
+        }
     return {"ok": True, "result": result}
 
 

@@ -10,22 +10,24 @@ import sys
 from dataclasses import dataclass, field
 
 # Standard-library modules that reach the OS, the interpreter's internals or other processes.
-ESCAPE_MODULES = frozenset(
-    "_ctypes _posixsubprocess _socket _thread asyncio builtins code codeop concurrent ctypes faulthandler "
-    "fcntl gc imp importlib inspect io marshal mmap multiprocessing os pathlib pickle posix pty resource "
-    "runpy select selectors shutil signal site socket ssl subprocess sys sysconfig tempfile threading "
-    "time timeit tracemalloc types weakref zipimport".split()
-)
-ESCAPE_CALLS = frozenset(
-    "__import__ breakpoint compile delattr eval exec exit getattr globals input locals open quit setattr vars".split()
-)
+ESCAPE_MODULES = frozenset({
+    "_ctypes", "_posixsubprocess", "_socket", "_thread", "asyncio", "builtins", "code", "codeop", "concurrent",
+    "ctypes", "faulthandler", "fcntl", "gc", "imp", "importlib", "inspect", "io", "marshal", "mmap",
+    "multiprocessing", "os", "pathlib", "pickle", "posix", "pty", "resource", "runpy", "select", "selectors",
+    "shutil", "signal", "site", "socket", "ssl", "subprocess", "sys", "sysconfig", "tempfile", "threading",
+    "time", "timeit", "tracemalloc", "types", "weakref", "zipimport",
+})  # fmt: skip
+ESCAPE_CALLS = frozenset({
+    "__import__", "breakpoint", "compile", "delattr", "eval", "exec", "exit", "getattr", "globals", "input",
+    "locals", "open", "quit", "setattr", "vars",
+})  # fmt: skip
 # Attributes that lead from an object to frames, code, globals, the import system or the class graph.
-ESCAPE_ATTRS = frozenset(
-    "__builtins__ __class__ __closure__ __code__ __dict__ __globals__ __import__ __loader__ __mro__ "
-    "__spec__ __subclasses__ __bases__ __base__ __getattribute__ __reduce__ __reduce_ex__ __self__ "
-    "f_back f_builtins f_globals f_locals gi_frame cr_frame ag_frame tb_frame modules meta_path "
-    "path_hooks".split()
-)
+ESCAPE_ATTRS = frozenset({
+    "__builtins__", "__class__", "__closure__", "__code__", "__dict__", "__globals__", "__import__",
+    "__loader__", "__mro__", "__spec__", "__subclasses__", "__bases__", "__base__", "__getattribute__",
+    "__reduce__", "__reduce_ex__", "__self__", "f_back", "f_builtins", "f_globals", "f_locals", "gi_frame",
+    "cr_frame", "ag_frame", "tb_frame", "modules", "meta_path", "path_hooks",
+})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -85,4 +87,6 @@ def _module_issue(name: str) -> str:
 def _mentions_escape(text: str) -> bool:
     """Strings such as "numpy" or "__import__" only matter for dynamic lookups; flag the obvious ones."""
     word = text.strip()
-    return word in ESCAPE_CALLS or word in ESCAPE_ATTRS or word in ESCAPE_MODULES or word in {"numpy", "torch"}
+    return (
+        word in ESCAPE_CALLS or word in ESCAPE_ATTRS or word in ESCAPE_MODULES or word in {"numpy", "torch"}
+    )
