@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 # Standard-library modules that reach the OS, the interpreter's internals or other processes.
 ESCAPE_MODULES = frozenset({
-    "_ctypes", "_posixsubprocess", "_socket", "_thread", "asyncio", "builtins", "code", "codeop", "concurrent",
-    "ctypes", "faulthandler", "fcntl", "gc", "imp", "importlib", "inspect", "io", "marshal", "mmap",
-    "multiprocessing", "os", "pathlib", "pickle", "posix", "pty", "resource", "runpy", "select", "selectors",
-    "shutil", "signal", "site", "socket", "ssl", "subprocess", "sys", "sysconfig", "tempfile", "threading",
-    "time", "timeit", "tracemalloc", "types", "weakref", "zipimport",
+    "_ctypes", "_posixsubprocess", "_socket", "_thread", "asyncio", "builtins", "code", "codeop",
+    "concurrent", "ctypes", "faulthandler", "fcntl", "gc", "imp", "importlib", "inspect", "io", "marshal",
+    "mmap", "multiprocessing", "os", "pathlib", "pickle", "posix", "pty", "resource", "runpy", "select",
+    "selectors", "shutil", "signal", "site", "socket", "ssl", "subprocess", "sys", "sysconfig", "tempfile",
+    "threading", "time", "timeit", "tracemalloc", "types", "weakref", "zipimport",
 })  # fmt: skip
 ESCAPE_CALLS = frozenset({
     "__import__", "breakpoint", "compile", "delattr", "eval", "exec", "exit", "getattr", "globals", "input",
