@@ -185,8 +185,9 @@ class Child:
             return Reply(None, 0, f"channel closed ({error})")
         cpu = _cpu_ns(self.process.pid) - start
         if line is None:
+            failure = "timed out" if self.process.poll() is None else "child exited"
             self.kill()
-            return Reply(None, cpu, "timed out" if self.process.poll() is None else "child exited")
+            return Reply(None, cpu, failure)
         try:
             answer = json.loads(line)
         except ValueError:
