@@ -36,7 +36,7 @@ def reference_answer(answer: str) -> str:
 def normalise(answer: str) -> str:
     """Lower case, no spaces, no surrounding $ or \\text{}, no trailing full stop."""
     answer = re.sub(r"\\text\s*\{([^}]*)\}", r"\1", answer.strip())
-    answer = answer.strip().strip("$").rstrip(".").strip()
+    answer = answer.strip().rstrip(".").strip().strip("$").rstrip(".").strip()
     return re.sub(r"\s+", "", answer).lower()
 
 
