@@ -55,7 +55,11 @@ class SandboxSettings(BaseModel):
     landlock: bool = Field(True, description="use Landlock when the kernel offers it")
     seccomp: bool = Field(True, description="use a seccomp filter when the architecture is supported")
     network_namespace: bool = Field(True, description="run in an empty network namespace when possible")
+    pid_namespace: bool = Field(
+        True, description="without seccomp: a pid namespace so no descendant outlives"
+    )
     drop_privileges: bool = Field(True, description="run as nobody when root and the interpreter allows it")
+    python: str = Field("", description="interpreter for candidates (stdlib only); empty = the trainer's own")
     speed_matrix_size: int = Field(64, ge=8, le=256, description="n of the n×n matrices the speed trials use")
     speed_trials: int = Field(5, ge=1, le=50, description="timed trials per candidate (the median counts)")
 
@@ -79,24 +83,39 @@ class Protections:
     landlock: bool
     seccomp: bool
     network_namespace: bool
+    pid_namespace: bool
     unprivileged_uid: bool
 
 
 @cache
 def _protections() -> Protections:
     s = _settings
-    netns = (
-        s.network_namespace and shutil.which("unshare") is not None and _runs(["unshare", "--net", "true"])
-    )
     uid = (
         s.drop_privileges
         and os.geteuid() == 0
-        and all(map(_world_readable, [sys.executable, *_interpreter_paths()]))
+        and all(map(_world_readable, [_python(), *_interpreter_paths(_python())]))
+    )
+    # unshare needs privileges the dropped uid lacks; seccomp and Landlock already cut the network there.
+    netns = (
+        s.network_namespace
+        and not uid
+        and shutil.which("unshare") is not None
+        and _runs(["unshare", "--net", "true"])
+    )
+    seccomp = s.seccomp and kernel_guards.seccomp_supported()
+    # Without seccomp a candidate can fork and setsid away from its process group: a pid namespace whose
+    # first process is the candidate takes every descendant down with it.
+    pidns = (
+        netns
+        and not seccomp
+        and s.pid_namespace
+        and _runs(["unshare", "--pid", "--fork", "--kill-child", "true"])
     )
     found = Protections(
         landlock=s.landlock and kernel_guards.landlock_abi() > 0,
-        seccomp=s.seccomp and kernel_guards.seccomp_supported(),
+        seccomp=seccomp,
         network_namespace=netns,
+        pid_namespace=pidns,
         unprivileged_uid=uid,
     )
     active = [name for name, on in vars(found).items() if on]
@@ -139,9 +158,11 @@ class Child:
         if drop:
             os.chown(self.workdir, _NOBODY, _NOBODY)
         prefix = ["unshare", "--net"] if guard.network_namespace and not trusted else []
+        prefix += ["--pid", "--fork", "--kill-child"] if guard.pid_namespace and not trusted else []
+        python = sys.executable if trusted else _python()
         try:
             self.process = subprocess.Popen(
-                [*prefix, sys.executable, "-I", "-S", "-u", str(_CHILD), str(write_fd)],
+                [*prefix, python, "-I", "-S", "-u", str(_CHILD), str(write_fd)],
                 stdin=subprocess.PIPE,
                 stdout=self.output,
                 stderr=subprocess.STDOUT,
@@ -156,8 +177,11 @@ class Child:
         mib = 1 << 20
         limits = {"RLIMIT_CPU": s.cpu_s, "RLIMIT_FSIZE": s.file_size_mb * mib, "RLIMIT_CORE": 0}
         if not trusted:
-            limits |= {"RLIMIT_AS": s.memory_mb * mib, "RLIMIT_NOFILE": s.open_files}
-            limits |= {"RLIMIT_NPROC": s.max_processes} if os.geteuid() != 0 else {}
+            limits |= {
+                "RLIMIT_AS": s.memory_mb * mib,
+                "RLIMIT_NOFILE": s.open_files,
+                "RLIMIT_NPROC": s.max_processes,
+            }
         job = {
             "token": self.token,
             "code": code,
@@ -165,16 +189,19 @@ class Child:
             "limits": limits,
             "landlock": guard.landlock and not trusted,
             "seccomp": guard.seccomp and not trusted,
-            "read_paths": _interpreter_paths(),
+            "read_paths": _interpreter_paths(python),
             "extra_sys_path": [p for p in sys.path if "-packages" in p] if trusted else [],
         }
+        self.clock_pid = self.process.pid
         self.ready = self.request(job, s.call_timeout_s + 5)
+        if guard.pid_namespace and not trusted:
+            self.clock_pid = _only_child(self.process.pid)
         self.loaded = self.request(None, s.call_timeout_s) if self.ready.message else self.ready
 
     def request(self, message: dict | None, timeout: float | None = None) -> Reply:
         """Send one request (None = just wait) and read the answer, timing the child's CPU meanwhile."""
         timeout = min(timeout or _settings.call_timeout_s, self.deadline - time.monotonic())
-        start = _cpu_ns(self.process.pid)
+        start = _cpu_ns(self.clock_pid)
         try:
             if message is not None:
                 frame = marshal.dumps(message)
@@ -183,7 +210,7 @@ class Child:
             line = self._read_line(time.monotonic() + max(timeout, 0))
         except (OSError, ValueError) as error:
             return Reply(None, 0, f"channel closed ({error})")
-        cpu = _cpu_ns(self.process.pid) - start
+        cpu = _cpu_ns(self.clock_pid) - start
         if line is None:
             failure = "timed out" if self.process.poll() is None else "child exited"
             self.kill()
@@ -246,13 +273,28 @@ def _cpu_ns(pid: int) -> int:
         return 0
 
 
+def _only_child(pid: int) -> int:
+    """The process ``unshare --fork`` started (the candidate's interpreter), whose CPU time counts."""
+    try:
+        return int(Path(f"/proc/{pid}/task/{pid}/children").read_text().split()[0])
+    except (OSError, IndexError, ValueError):
+        return pid
+
+
+def _python() -> str:
+    return _settings.python or sys.executable
+
+
 @cache
-def _interpreter_paths() -> list[str]:
-    """What a child must read: the stdlib, its extension modules, the system libraries they load."""
-    stdlib = os.path.dirname(os.__file__)
-    dynload = os.path.dirname(getattr(sys.modules.get("_json"), "__file__", None) or stdlib)
+def _interpreter_paths(python: str) -> list[str]:
+    """What a child of ``python`` must read: its stdlib, extension modules and the system libraries."""
+    ask = "import os; lib = os.path.dirname(os.__file__); print(lib); print(os.path.join(lib, 'lib-dynload'))"
+    try:
+        found = subprocess.run([python, "-I", "-S", "-c", ask], capture_output=True, text=True, timeout=30)
+    except OSError as error:
+        raise RuntimeError(f"sandbox: cannot run the candidates' interpreter {python!r}: {error}") from None
     system = ["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/dev/null", "/dev/urandom"]
-    return sorted({stdlib, dynload, *(p for p in system if os.path.exists(p))})
+    return sorted({*found.stdout.split(), *(p for p in system if os.path.exists(p))})
 
 
 def _world_readable(path: str) -> bool:

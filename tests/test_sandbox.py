@@ -148,3 +148,47 @@ def test_settings_validate_and_describe_every_field():
     with pytest.raises(ValidationError):
         sandbox.SandboxSettings(workers=0)
     assert all(f.description for f in sandbox.SandboxSettings.model_fields.values())
+
+
+DETACH = """
+import os, time
+if os.fork() == 0:
+    os.setsid()
+    time.sleep(600)
+"""
+
+
+def sandbox_processes() -> list[int]:
+    pids = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+                    if b"sandbox_child.py" in f.read():
+                        pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def test_without_seccomp_a_pid_namespace_still_reaps_detached_grandchildren():
+    sandbox.configure(FAST.model_copy(update={"seccomp": False}))
+    if not sandbox.protections().pid_namespace:
+        pytest.skip("no pid namespace available here")
+    assert run(DETACH) == "ok"
+    time.sleep(0.3)
+    assert sandbox_processes() == []
+
+
+ROOT_PYTHON = "/usr/bin/python3"
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not os.path.exists(ROOT_PYTHON), reason="needs root and a system python"
+)
+def test_root_drops_to_nobody_when_the_interpreter_is_world_readable():
+    sandbox.configure(FAST.model_copy(update={"python": ROOT_PYTHON}))
+    if not sandbox.protections().unprivileged_uid:
+        pytest.skip(f"{ROOT_PYTHON} is not readable by other users here")
+    assert run("import os\nassert (os.getuid(), os.getgid()) == (65534, 65534), os.getuid()") == "ok"
+    assert "PermissionError" in run("import os\nos.kill(1, 0)")
