@@ -92,6 +92,8 @@ def tests_passed(completions: list, **kwargs) -> list[float]:
     """Fraction of the row's ``tests`` snippets that run without an exception after the candidate's code
     (column ``entry_point``, when given, must name a function the code defines)."""
     tests = _column(kwargs, "tests", "tests_passed", completions)
+    if not all(isinstance(t, list) and all(isinstance(s, str) for s in t) for t in tests):
+        raise ValueError("tests_passed needs each row's 'tests' to be a list of Python snippets (strings)")
     entry_points = kwargs.get("entry_point") or [None] * len(completions)
     return code_eval.fraction_passed_many(_codes(completions), tests, entry_points)
 

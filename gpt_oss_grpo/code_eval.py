@@ -31,5 +31,6 @@ def fraction_passed_many(
     codes: list[str | None], tests: list[list[str]], entry_points: list[str | None]
 ) -> list[float]:
     """``fraction_passed`` for a batch, completions evaluated concurrently."""
+    sandbox.protections()  # probe (and log) once, before any worker thread starts a child
     with ThreadPoolExecutor(max_workers=sandbox.settings().workers) as pool:
         return list(pool.map(fraction_passed, codes, tests, entry_points))

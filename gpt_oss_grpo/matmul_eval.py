@@ -148,6 +148,7 @@ _CACHE_SIZE = 4096
 
 def evaluate_many(codes: list[str | None]) -> list[MatmulReport]:
     """Reports for a batch, each distinct code evaluated once (concurrently) and remembered."""
+    sandbox.protections()  # probe (and log) once, before any worker thread starts a child
     with _lock:
         todo = list(dict.fromkeys(c for c in codes if c not in _cache))
     with ThreadPoolExecutor(max_workers=sandbox.settings().workers) as pool:

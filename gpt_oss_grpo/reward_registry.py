@@ -2,7 +2,8 @@
 
 A reward is any public function there marked with ``@reward(penalty=...)``. The guard turns an
 exception into that reward's penalty for the completion that caused it (a batch that fails is retried
-one completion at a time to find it), counts it, and logs it once with the completion's index.
+one completion at a time to find it), counts it, and logs each distinct failure once with the
+completion's index.
 """
 
 import difflib
@@ -18,6 +19,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 RewardFunc = Callable[..., list[float | None]]
 _failures: Counter[str] = Counter()
+_reported: set[tuple[str, str]] = set()
 
 
 def reward(penalty: float, needs: tuple[str, ...] = ()) -> Callable[[RewardFunc], RewardFunc]:
@@ -71,8 +73,12 @@ def guarded(function: RewardFunc) -> RewardFunc:
                 scores += _checked(function([completion], **one), 1)
             except Exception as error:
                 _failures[name] += 1
-                log.warning("reward %s failed on completion %d, scored %s: %s", name, index, penalty, error)
                 scores.append(penalty)
+                if (name, str(error)) not in _reported:  # each distinct failure once, not once per step
+                    _reported.add((name, str(error)))
+                    log.warning(
+                        "reward %s failed on completion %d, scored %s: %s", name, index, penalty, error
+                    )
         return scores
 
     return wrapper

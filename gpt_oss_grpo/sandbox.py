@@ -152,8 +152,7 @@ class Child:
         self.workdir = tempfile.mkdtemp(prefix="sandbox-")
         self.output = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
         self._buffer = b""
-        read_fd, write_fd = os.pipe()
-        self._reader = read_fd
+        self._reader, write_fd = os.pipe()
         drop = guard.unprivileged_uid and not trusted
         if drop:
             os.chown(self.workdir, _NOBODY, _NOBODY)
@@ -172,6 +171,9 @@ class Child:
                 start_new_session=True,
                 **({"user": _NOBODY, "group": _NOBODY, "extra_groups": []} if drop else {}),
             )
+        except BaseException:
+            self._cleanup()
+            raise
         finally:
             os.close(write_fd)
         mib = 1 << 20
@@ -196,6 +198,9 @@ class Child:
         self.ready = self.request(job, s.call_timeout_s + 5)
         if guard.pid_namespace and not trusted:
             self.clock_pid = _only_child(self.process.pid)
+        wanted = {name for name in ("landlock", "seccomp") if job[name]}
+        if self.ready.message and not wanted <= set(self.ready.message.get("protections", [])):
+            self.ready = Reply(None, 0, "the child could not apply its protections")  # fail closed
         self.loaded = self.request(None, s.call_timeout_s) if self.ready.message else self.ready
 
     def request(self, message: dict | None, timeout: float | None = None) -> Reply:
@@ -250,6 +255,9 @@ class Child:
         self.process.wait()
         with contextlib.suppress(OSError):
             self.process.stdin.close()
+        self._cleanup()
+
+    def _cleanup(self) -> None:
         os.close(self._reader)
         self.output.close()
         shutil.rmtree(self.workdir, ignore_errors=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import reward_functions as rf
-from gpt_oss_grpo import matmul_eval, reward_registry
+from gpt_oss_grpo import matmul_eval, reward_registry, sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 MATMUL = [rf.function_works, rf.no_cheating, rf.correctness_check, rf.speed_check]
@@ -104,7 +104,14 @@ def test_four_rewards_share_one_sandboxed_run_per_distinct_code(monkeypatch):
     assert len(starts) == 2 + 2  # two distinct candidates + the two references (naive, NumPy)
 
 
-def test_code_task_pays_the_fraction_of_tests_passed():
+@pytest.fixture
+def quick_calls():
+    sandbox.configure(sandbox.SandboxSettings(call_timeout_s=1.0))
+    yield
+    sandbox.configure(sandbox.SandboxSettings())
+
+
+def test_code_task_pays_the_fraction_of_tests_passed(quick_calls):
     code = fenced("def add(a, b):\n    return a + b")
     tests = [
         ["assert add(1, 2) == 3", "assert add(2, 2) == 5", "assert add('a', 'b') == 'ab'", "while True: pass"]
@@ -113,6 +120,8 @@ def test_code_task_pays_the_fraction_of_tests_passed():
     assert rf.tests_passed([code], tests=[["assert add(1, 1) == 2"]], entry_point=["sub"]) == [0.0]
     with pytest.raises(ValueError, match="needs the dataset column 'tests'"):
         rf.tests_passed([code])
+    with pytest.raises(ValueError, match="list of Python snippets"):
+        rf.tests_passed([code], tests=["assert add(1, 1) == 2"])
 
 
 @pytest.mark.parametrize(
