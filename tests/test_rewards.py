@@ -216,3 +216,11 @@ def test_score_command_names_an_unknown_reward(tmp_path):
     path.write_text(json.dumps({"completion": "x"}))
     result = run_score(str(path), "--rewards", "nope")
     assert result.returncode == 2 and "unknown reward 'nope'" in result.stderr
+
+
+def test_rewards_start_fast_without_the_training_stack():
+    check = "import sys, reward_functions; assert not {'torch', 'transformers', 'trl'} & set(sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
