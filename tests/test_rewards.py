@@ -224,3 +224,22 @@ def test_rewards_start_fast_without_the_training_stack():
         [sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("code", "flagged"),
+    [
+        ("import math\nfrom functools import reduce\nx = 'input'\ny = 'time'", False),
+        ("import numpy", True),
+        ("from os import path", True),
+        ("x = __import__", True),
+        ("f = (lambda: 0).__globals__", True),
+        ("g = getattr(int, 'real')", True),
+        ("s = '__builtins__'", True),
+        ("from . import sibling", True),
+    ],
+)
+def test_static_check_flags_escapes_but_not_harmless_stdlib(code, flagged):
+    from gpt_oss_grpo.static_checks import analyse
+
+    assert bool(analyse(code).cheats) is flagged
