@@ -111,6 +111,9 @@ def _load(path: Path):
         raise FileNotFoundError(f"reward file {path} does not exist")
     spec = importlib.util.spec_from_file_location("reward_functions", path)
     module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:
+        raise ValueError(f"cannot import the reward file {path}: {type(error).__name__}: {error}") from error
     sys.modules["reward_functions"] = module
-    spec.loader.exec_module(module)
     return module

@@ -30,7 +30,7 @@ class SandboxSettings(BaseModel):
         default_factory=lambda: os.cpu_count() or 1, ge=1, description="candidates run at once"
     )
     timeout_s: float = Field(
-        30.0, gt=0, description="wall-clock budget for one completion's whole evaluation"
+        20.0, gt=0, description="wall-clock budget for one completion's whole evaluation"
     )
     call_timeout_s: float = Field(5.0, gt=0, description="wall-clock budget for one call or one test snippet")
     cpu_s: int = Field(30, ge=1, description="CPU-seconds limit of a child (RLIMIT_CPU)")

@@ -173,6 +173,13 @@ def test_guard_turns_a_failing_completion_into_the_penalty(tmp_path, caplog):
     assert "completion 1" in caplog.text
 
 
+def test_a_broken_reward_file_is_reported_in_one_line(tmp_path):
+    broken = tmp_path / "reward_functions.py"
+    broken.write_text("def oops(:\n")
+    with pytest.raises(ValueError, match=r"cannot import the reward file .*SyntaxError"):
+        reward_registry.available_rewards(broken)
+
+
 def test_guard_keeps_training_alive_when_a_column_is_missing():
     (funcs, _) = reward_registry.build_reward_funcs([("answer_match", 1.0)], ROOT / "reward_functions.py")
     assert funcs[0](["Answer: 3", "Answer: 4"]) == [0.0, 0.0]
