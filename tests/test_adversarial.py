@@ -4,6 +4,7 @@ For each: the total of the four matmul rewards is <= 0, the evaluation returns w
 one second, no file outside the sandbox appears or changes, and no sandbox process is left running.
 """
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,6 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 MARKERS = [Path(p) for p in ("/tmp/adversarial_pwned.txt", "/root/adversarial_pwned.txt",
                              "/work/adversarial_pwned.txt", "/tmp/adversarial_secrets.txt")]  # fmt: skip
 SETTINGS = sandbox.SandboxSettings(workers=2, timeout_s=4.0, call_timeout_s=1.5)
+# As inside the Docker image: root, a world-readable interpreter, so children drop to nobody.
+SYSTEM_PYTHON = "/usr/bin/python3"
+CONFIGS = {"default": SETTINGS, "dropped-uid": SETTINGS.model_copy(update={"python": SYSTEM_PYTHON})}
 
 
 def _snapshot() -> dict[str, float]:
@@ -43,12 +47,17 @@ def _sandbox_processes() -> list[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def outcomes(monkeypatch_module):
+@pytest.fixture(scope="module", params=list(CONFIGS))
+def outcomes(request, monkeypatch_module):
     for marker in MARKERS:
         marker.unlink(missing_ok=True)
     monkeypatch_module.setenv("HF_TOKEN", "hf_adversarial_secret")
-    sandbox.configure(SETTINGS)
+    if request.param == "dropped-uid" and (os.geteuid() != 0 or not os.path.exists(SYSTEM_PYTHON)):
+        pytest.skip(f"needs root and {SYSTEM_PYTHON}")
+    sandbox.configure(CONFIGS[request.param])
+    if request.param == "dropped-uid" and not sandbox.protections().unprivileged_uid:
+        sandbox.configure(sandbox.SandboxSettings())
+        pytest.skip(f"{SYSTEM_PYTHON} is not readable by other users")
     matmul_eval.clear_caches()
     before = _snapshot()
 
