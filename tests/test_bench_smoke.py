@@ -20,3 +20,4 @@ def test_reward_pipeline_bench_smallest(tmp_path):
     assert all(b["min_total"] > 0 for b in figures["batches"] if b["scorer"] == "sandbox")
     assert set(figures["speed_reward_spread"]) == {"sandbox_alone", "sandbox_in_parallel_batch", "notebook"}
     assert "speed-up vs notebook-style scorer" in result.stdout
+    assert figures["humaneval"]["full_marks"] == figures["humaneval"]["problems"] == 8
