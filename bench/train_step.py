@@ -28,10 +28,10 @@ sys.path.insert(0, str(ROOT))
 from gpt_oss_grpo import unsloth_first  # noqa: E402, F401  (before transformers/TRL, as in train.py)
 
 # isort: split
+from figures import max_rss_mib, summarise, write_json  # noqa: E402
 from rich import box  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
-from timing import StepTimer, max_rss_mib, summarise, write_json  # noqa: E402
 
 CONFIGS = {"tiny": ROOT / "configs" / "tiny-gpt-oss.yaml", "demo": ROOT / "configs" / "cpu-demo.yaml"}
 REWARDS_FILE = ROOT / "reward_functions.py"
@@ -45,6 +45,7 @@ def measure(model: str, steps: int) -> dict[str, Any]:
 
 def _train(model: str, steps: int, work: Path) -> dict[str, Any]:
     import torch
+    from step_timer import StepTimer
 
     from gpt_oss_grpo.config import load_config
     from gpt_oss_grpo.data import build_dataset

@@ -1,26 +1,14 @@
-"""What the training benchmarks share: step timers around GRPOTrainer, peak memory, and the JSON they write."""
+"""Step timers around GRPOTrainer for the training benchmarks (imports transformers: load it where it trains)."""
 
 from __future__ import annotations
 
 import functools
-import json
-import os
-import platform
-import resource
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from transformers import TrainerCallback
-
-PHASES = ("generation", "reward", "optimisation")
-
-
-def max_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
-    """Peak resident memory in MiB (ru_maxrss is KiB on Linux); for RUSAGE_CHILDREN, the largest child."""
-    return resource.getrusage(who).ru_maxrss / 1024
 
 
 class StepTimer(TrainerCallback):
@@ -73,34 +61,3 @@ class StepTimer(TrainerCallback):
     def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any) -> None:
         if logs and "completions/mean_length" in logs and self.steps:
             self.steps[-1]["completion_tokens_mean"] = float(logs["completions/mean_length"])
-
-
-def summarise(steps: list[dict[str, float]], completions_per_step: int) -> dict[str, float]:
-    """Mean per phase over the steps after the first (it pays one-off warm-up), or over the only step."""
-    measured = steps[1:] or steps
-    summary = {key: sum(step[key] for step in measured) / len(measured) for key in ("total", *PHASES)}
-    summary["reward_share"] = summary["reward"] / summary["total"]
-    summary["measured_steps"] = len(measured)
-    tokens = [step["completion_tokens_mean"] for step in measured if "completion_tokens_mean" in step]
-    if tokens and summary["generation"] > 0:
-        generated = sum(tokens) / len(tokens) * completions_per_step
-        summary["generated_tokens_per_s"] = generated / summary["generation"]
-    return summary
-
-
-def write_json(path: Path, benchmark: str, results: Any) -> None:
-    """The figures with the date, machine and load average they were measured under."""
-    payload = {
-        "benchmark": benchmark,
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": {
-            "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_average_at_end": os.getloadavg(),
-        },
-        "results": results,
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=2))
