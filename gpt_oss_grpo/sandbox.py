@@ -72,6 +72,7 @@ class Child:
         prefix = ["unshare", "--net"] if guard.network_namespace and not trusted else []
         prefix += ["--pid", "--fork", "--kill-child"] if guard.pid_namespace and not trusted else []
         interpreter = sys.executable if trusted else python()
+        read_paths = interpreter_paths(interpreter)  # may raise: do it before a process exists
         try:
             self.process = subprocess.Popen(
                 [*prefix, interpreter, "-I", "-S", "-u", str(_CHILD), str(write_fd)],
@@ -104,7 +105,7 @@ class Child:
             "limits": limits,
             "landlock": guard.landlock and not trusted,
             "seccomp": guard.seccomp and not trusted,
-            "read_paths": interpreter_paths(interpreter),
+            "read_paths": read_paths,
             "extra_sys_path": [p for p in sys.path if "-packages" in p] if trusted else [],
         }
         self.clock_pid = self.process.pid
