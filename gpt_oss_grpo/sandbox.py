@@ -60,6 +60,8 @@ class Child:
 
     def __init__(self, code: str, entry_point: str | None, trusted: bool) -> None:
         s, guard = settings(), protections()
+        interpreter = sys.executable if trusted else python()
+        read_paths = interpreter_paths(interpreter)  # may raise: before anything needs cleaning up
         self.deadline = time.monotonic() + s.timeout_s
         self.token = secrets.token_hex(16)
         self.workdir = tempfile.mkdtemp(prefix="sandbox-")
@@ -71,8 +73,6 @@ class Child:
             os.chown(self.workdir, _NOBODY, _NOBODY)
         prefix = ["unshare", "--net"] if guard.network_namespace and not trusted else []
         prefix += ["--pid", "--fork", "--kill-child"] if guard.pid_namespace and not trusted else []
-        interpreter = sys.executable if trusted else python()
-        read_paths = interpreter_paths(interpreter)  # may raise: do it before a process exists
         try:
             self.process = subprocess.Popen(
                 [*prefix, interpreter, "-I", "-S", "-u", str(_CHILD), str(write_fd)],
