@@ -60,6 +60,8 @@ class Child:
 
     def __init__(self, code: str, entry_point: str | None, trusted: bool) -> None:
         s, guard = settings(), protections()
+        interpreter = sys.executable if trusted else python()
+        read_paths = interpreter_paths(interpreter)  # may raise: before anything needs cleaning up
         self.deadline = time.monotonic() + s.timeout_s
         self.token = secrets.token_hex(16)
         self.workdir = tempfile.mkdtemp(prefix="sandbox-")
@@ -71,7 +73,6 @@ class Child:
             os.chown(self.workdir, _NOBODY, _NOBODY)
         prefix = ["unshare", "--net"] if guard.network_namespace and not trusted else []
         prefix += ["--pid", "--fork", "--kill-child"] if guard.pid_namespace and not trusted else []
-        interpreter = sys.executable if trusted else python()
         try:
             self.process = subprocess.Popen(
                 [*prefix, interpreter, "-I", "-S", "-u", str(_CHILD), str(write_fd)],
@@ -104,7 +105,7 @@ class Child:
             "limits": limits,
             "landlock": guard.landlock and not trusted,
             "seccomp": guard.seccomp and not trusted,
-            "read_paths": interpreter_paths(interpreter),
+            "read_paths": read_paths,
             "extra_sys_path": [p for p in sys.path if "-packages" in p] if trusted else [],
         }
         self.clock_pid = self.process.pid
