@@ -1,0 +1,164 @@
+"""Build plots/ and report.md from the files a run left in its output folder (during or after training).
+
+python -m gpt_oss_grpo.monitoring.report OUTPUT_DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gpt_oss_grpo.monitoring.files import (
+    COMPLETIONS_FILE,
+    METRICS_FILE,
+    PLOTS_DIR,
+    REPORT_FILE,
+    RUN_CONFIG_FILE,
+    WARNINGS_FILE,
+)
+from gpt_oss_grpo.monitoring.jsonl import read_rows
+from gpt_oss_grpo.monitoring.plots import reward_function_names, write_plots
+from gpt_oss_grpo.monitoring.signs import series
+
+SHOWN_COMPLETIONS = 3
+COMPLETION_CHARS = 2000
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4g}"
+
+
+def _window_mean(points: list[tuple[int, float]], first: bool) -> float | None:
+    """Mean of the first (or last) tenth of the points, at least one: a steadier start/end figure than one step."""
+    if not points:
+        return None
+    n = max(1, len(points) // 10)
+    chunk = points[:n] if first else points[-n:]
+    return sum(value for _, value in chunk) / len(chunk)
+
+
+def _figures(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """Markdown table rows: metric, start, end, best."""
+    keys = [("reward", "total reward")]
+    keys += [(f"rewards/{name}/mean", f"reward `{name}`") for name in reward_function_names(rows)]
+    keys += [
+        ("reward_std", "reward spread (std)"),
+        ("frac_reward_zero_std", "groups with zero spread"),
+        ("kl", "KL"),
+        ("loss", "loss"),
+        ("grad_norm", "gradient norm"),
+        ("completions/mean_length", "completion length (tokens)"),
+        ("completions/repeated_ngram_share", "repeated n-gram share"),
+        ("step_time", "step time (s)"),
+    ]
+    lines = ["| metric | start | end | max (step) |", "|---|---|---|---|"]
+    for key, label in keys:
+        points = series(rows, key)
+        if points:
+            step, top = max(points, key=lambda point: point[1])
+            start, end = _window_mean(points, first=True), _window_mean(points, first=False)
+            lines.append(f"| {label} | {_fmt(start)} | {_fmt(end)} | {_fmt(top)} ({step}) |")
+    return lines
+
+
+def _fenced(text: str) -> str:
+    """`text` in a code fence longer than any backtick run inside it (completions contain ``` blocks)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    if len(text) > COMPLETION_CHARS:
+        text = text[:COMPLETION_CHARS] + f"\n... [{len(text) - COMPLETION_CHARS} more characters]"
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def _completion_section(groups: Sequence[dict[str, Any]]) -> list[str]:
+    scored = [
+        (item["reward"], group["step"], item)
+        for group in groups
+        for item in group["completions"]
+        if isinstance(item.get("reward"), int | float)
+    ]
+    if not scored:
+        return ["No completions were logged (set `monitoring.completions_log: true`)."]
+    scored.sort(key=lambda entry: entry[0])
+    lines = []
+    for title, picked in (("Best", scored[::-1][:SHOWN_COMPLETIONS]), ("Worst", scored[:SHOWN_COMPLETIONS])):
+        lines.append(f"### {title} completions")
+        for reward, step, item in picked:
+            parts = ", ".join(f"{name} {_fmt(value)}" for name, value in item["rewards"].items())
+            lines += [
+                "",
+                f"**step {step}, reward {_fmt(reward)}** ({parts}; advantage {_fmt(item['advantage'])})",
+            ]
+            lines += ["", _fenced(item["completion"]), ""]
+    return lines
+
+
+def _summary(rows: Sequence[dict[str, Any]]) -> list[str]:
+    steps = [int(row["step"]) for row in rows]
+    times = [value for _, value in series(rows, "step_time")]
+    lines = [f"- Steps logged: {len(rows)} (steps {min(steps)}-{max(steps)})"]
+    if times:
+        lines.append(f"- Training time: {sum(times) / 60:.1f} min ({sum(times) / len(times):.1f} s per step)")
+    return lines
+
+
+def write_report(output_dir: Path) -> Path:
+    """Write OUTPUT_DIR/plots/*.png and OUTPUT_DIR/report.md from metrics.jsonl and friends; return report.md."""
+    output_dir = Path(output_dir)
+    rows = read_rows(output_dir / METRICS_FILE)
+    if not rows:
+        raise FileNotFoundError(
+            f"no training metrics in {output_dir / METRICS_FILE}: is this a run's output_dir?"
+        )
+    warnings = read_rows(output_dir / WARNINGS_FILE)
+    plots = write_plots(rows, warnings, output_dir / PLOTS_DIR)
+    config_path = output_dir / RUN_CONFIG_FILE
+    config = json.loads(config_path.read_text()) if config_path.exists() else None
+
+    lines = [f"# GRPO training report: {output_dir.name}", ""]
+    lines.append(f"Written {datetime.now(UTC):%Y-%m-%d %H:%M UTC} from `{output_dir}`.")
+    lines += ["", "## Summary", "", *_summary(rows), "", *_figures(rows), ""]
+    lines.append("Start and end are means over the first and last tenth of the logged steps.")
+    lines += ["", "## Warnings", ""]
+    if warnings:
+        lines += [
+            f"- **step {w['step']}: {w['title']}.** {w['detail']}. *What to do:* {w['action']}."
+            for w in warnings
+        ]
+    else:
+        lines.append("No warning sign was raised.")
+    lines += ["", "## Plots", ""]
+    lines += [f"![{path.stem}]({PLOTS_DIR}/{path.name})" for path in plots]
+    lines += ["", "## Completions", "", *_completion_section(read_rows(output_dir / COMPLETIONS_FILE))]
+    lines += ["", "## Run configuration", ""]
+    if config is None:
+        lines.append(f"(no {RUN_CONFIG_FILE} in the output folder)")
+    else:
+        lines += ["```yaml", yaml.safe_dump(config, sort_keys=False).rstrip(), "```"]
+    report = output_dir / REPORT_FILE
+    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Write plots and report.md for a GRPO run's output folder.")
+    parser.add_argument("output_dir", type=Path, help="the run's output_dir (holds metrics.jsonl)")
+    args = parser.parse_args(argv)
+    try:
+        print(write_report(args.output_dir))
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
