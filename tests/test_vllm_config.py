@@ -5,7 +5,7 @@ checks the wiring up to the trainer's arguments."""
 
 from __future__ import annotations
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, tiny_args
 
 SERVER_SETS = (
     "grpo.use_vllm=true",
@@ -30,8 +30,6 @@ def test_vllm_server_settings_become_grpo_config_fields():
 
 
 def test_dry_run_shows_the_vllm_settings(tmp_path, run_train, tiny_gpt_oss):
-    from tests.conftest import tiny_args
-
     code, stdout, err = run_train(*tiny_args(tiny_gpt_oss, tmp_path / "run", *SERVER_SETS), "--dry-run")
     assert code == 0, err
     for line in (
