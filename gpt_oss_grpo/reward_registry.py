@@ -16,6 +16,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from gpt_oss_grpo.errors import ConfigError
+
 log = logging.getLogger(__name__)
 RewardFunc = Callable[..., list[float | None]]
 _failures: Counter[str] = Counter()
@@ -52,7 +54,9 @@ def build_reward_funcs(
         if name not in found:
             close = difflib.get_close_matches(name, list(found), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ValueError(f"unknown reward {name!r}{hint}; available in {path}: {', '.join(found)}")
+            raise ConfigError(
+                f"rewards: unknown reward {name!r}{hint}; available in {path}: {', '.join(found)}"
+            )
     return [guarded(found[name]) for name, _ in specs], [float(weight) for _, weight in specs]
 
 
@@ -108,12 +112,12 @@ def _load(path: Path):
     if loaded is not None and Path(getattr(loaded, "__file__", "")).resolve() == path:
         return loaded
     if not path.is_file():
-        raise FileNotFoundError(f"reward file {path} does not exist")
+        raise ConfigError(f"reward file {path} does not exist")
     spec = importlib.util.spec_from_file_location("reward_functions", path)
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
     except Exception as error:
-        raise ValueError(f"cannot import the reward file {path}: {type(error).__name__}: {error}") from error
+        raise ConfigError(f"cannot import the reward file {path}: {type(error).__name__}: {error}") from None
     sys.modules["reward_functions"] = module
     return module

@@ -66,9 +66,9 @@ def grpo_arguments(config: RunConfig, prompt_tokens: int, reward_weights: list[f
 def build_trainer(
     args: GRPOConfig, loaded: LoadedModel, dataset: Dataset, reward_funcs: list[Callable[..., list[float]]]
 ) -> GRPOTrainer:
-    from trl import GRPOTrainer
+    from gpt_oss_grpo.trainer import GuardedGRPOTrainer
 
-    return GRPOTrainer(
+    return GuardedGRPOTrainer(
         model=loaded.model,
         processing_class=loaded.tokenizer,
         reward_funcs=reward_funcs,

@@ -61,7 +61,7 @@ def test_reasoning_task_trains_with_its_default_rewards(tmp_path, run_train, tin
         tmp_path,
         run_train,
         tiny_gpt_oss,
-        "task:\n  type: reasoning\n  problems:\n    - {question: What is 6 times 7?, answer: 42}\n",
+        "task:\n  type: reasoning\n  problems:\n    - {question: 'What is 6 times 7?', answer: 42}\n",
     )
     assert {"rewards/answer_match/mean", "rewards/format_ok/mean"} <= set(rows[-1])
 
