@@ -9,6 +9,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -22,15 +23,21 @@ def max_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
 
 
 def summarise(steps: list[dict[str, float]], completions_per_step: int) -> dict[str, float]:
-    """Mean per phase over the steps after the first (it pays one-off warm-up), or over the only step."""
+    """Median per phase over the steps after the first, or the only step.
+
+    The first step pays one-off warm-up; the median resists the stalls other processes on a shared machine
+    cause in single steps. Phases are medians of their own, so they need not add up to the step exactly.
+    """
     measured = steps[1:] or steps
-    summary = {key: sum(step[key] for step in measured) / len(measured) for key in ("total", *PHASES)}
+    summary = {key: statistics.median(step[key] for step in measured) for key in ("total", *PHASES)}
+    summary["first_step"] = steps[0]["total"]
     summary["reward_share"] = summary["reward"] / summary["total"]
     summary["measured_steps"] = len(measured)
     tokens = [step["completion_tokens_mean"] for step in measured if "completion_tokens_mean" in step]
     if tokens and summary["generation"] > 0:
-        generated = sum(tokens) / len(tokens) * completions_per_step
-        summary["generated_tokens_per_s"] = generated / summary["generation"]
+        summary["generated_tokens_per_s"] = (
+            statistics.median(tokens) * completions_per_step / summary["generation"]
+        )
     return summary
 
 

@@ -107,9 +107,18 @@ def run_isolated(model: str, steps: int) -> dict[str, Any]:
 
 
 def print_table(results: list[dict[str, Any]], console: Console) -> None:
-    table = Table(title="GRPO step on CPU: seconds, mean over the steps after the first", box=box.SIMPLE_HEAD)
+    table = Table(title="GRPO step on CPU: seconds, median of the steps after the first", box=box.SIMPLE_HEAD)
     table.add_column("model")
-    for column in ("params", "compl. x tok", "step", "generation", "reward", "optim.", "reward %"):
+    for column in (
+        "params",
+        "compl. x tok",
+        "1st step",
+        "step",
+        "generation",
+        "reward",
+        "optim.",
+        "reward %",
+    ):
         table.add_column(column, justify="right")
     for column in ("gen tok/s", "peak RSS MiB", "load avg"):
         table.add_column(column, justify="right")
@@ -119,6 +128,7 @@ def print_table(results: list[dict[str, Any]], console: Console) -> None:
             result["model"],
             f"{result['parameters'] / 1e6:.1f}M",
             f"{result['completions_per_step']} x {result['max_completion_length']}",
+            f"{s['first_step']:.2f}",
             f"{s['total']:.2f}",
             f"{s['generation']:.2f}",
             f"{s['reward']:.2f}",
