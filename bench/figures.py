@@ -17,9 +17,13 @@ from typing import Any
 PHASES = ("generation", "reward", "optimisation")
 
 
-def max_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
-    """Peak resident memory in MiB (ru_maxrss is KiB on Linux); for RUSAGE_CHILDREN, the largest child."""
-    return resource.getrusage(who).ru_maxrss / 1024
+def max_rss_mib() -> float:
+    """Peak resident memory of this process in MiB (ru_maxrss is KiB on Linux).
+
+    Sandbox children are left out on purpose: a forked child's ru_maxrss counts the parent pages it shares
+    before exec, so it would restate the trainer's own size.
+    """
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def summarise(steps: list[dict[str, float]], completions_per_step: int) -> dict[str, float]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -94,7 +93,6 @@ def _train(model: str, steps: int, work: Path) -> dict[str, Any]:
         "train_seconds": time.perf_counter() - started,
         "peak_rss_mib": max_rss_mib(),
         "rss_before_model_mib": rss_before_model,
-        "peak_child_rss_mib": max_rss_mib(resource.RUSAGE_CHILDREN),
         "torch_threads": torch.get_num_threads(),
         "cuda_peak_mib": torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None,
     }
