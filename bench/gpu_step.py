@@ -2,9 +2,11 @@
 
 Nothing can be downloaded on the GPU machine, so the model is built from GPT-OSS-20B's published configuration
 with random weights, and the tokenizer is the tiny GPT-OSS one (same harmony chat template; token ids it does
-not know decode to nothing, so the rewards see empty answers and return fast). Training goes through the
-project's own wiring (config defaults: LoRA r8 on attention, 2 generations, beta 0.1; GRPOConfig from
-training.grpo_arguments; GRPOTrainer from training.build_trainer; the real rewards), with 1024-token sequences.
+not know decode to nothing, so the rewards see empty answers and return fast). The model is plain transformers
++ PEFT, the project's `transformers` backend (Unsloth's loaders need a checkpoint, so Unsloth is not imported
+and TRL stays unpatched). Training goes through the project's own wiring (config defaults: LoRA r8 on
+attention, 2 generations, beta 0.1; GRPOConfig from training.grpo_arguments; GRPOTrainer from
+training.build_trainer; the real rewards), with 1024-token sequences.
 
     python bench/gpu_step.py --dry-run                  # the config and parameter count, no weights allocated
     python bench/gpu_step.py --steps 3 --out bench/results/gpu_step.json          # on one CUDA GPU
@@ -27,9 +29,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gpt_oss_grpo import unsloth_first  # noqa: E402, F401  (before transformers/TRL, as in train.py)
-
-# isort: split
 import torch  # noqa: E402
 from figures import max_rss_mib, summarise, write_json  # noqa: E402
 from rich.console import Console  # noqa: E402
@@ -106,14 +105,14 @@ def parameter_counts(config: GptOssConfig) -> dict[str, int]:
 
 
 def precision(cuda: bool) -> tuple[torch.dtype, str]:
-    """The weight precision this run uses, and why (4-bit is not available to this benchmark)."""
+    """The weight precision this run uses, and why: never 4-bit here, see the message."""
     if not cuda:
         return torch.float32, "fp32: CPU run"
     has_bnb = importlib.util.find_spec("bitsandbytes") is not None
     why = (
-        "bf16: 4-bit needs the original checkpoint or Unsloth's pre-quantized one (bitsandbytes quantizes "
-        "nn.Linear layers on load, and GPT-OSS's experts, 91% of its weights, are 3-D parameters); "
-        f"bitsandbytes {'is' if has_bnb else 'is not'} installed here"
+        "bf16, not 4-bit: 4-bit GPT-OSS needs a quantized checkpoint (Unsloth's bnb-4bit one) that cannot be "
+        "downloaded here, and bitsandbytes' quantize-on-load reaches nn.Linear layers only, while GPT-OSS's "
+        f"experts (91% of its weights) are 3-D parameters; bitsandbytes is{'' if has_bnb else ' not'} installed"
     )
     return torch.bfloat16, why
 
