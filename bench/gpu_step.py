@@ -272,7 +272,11 @@ def main(argv: list[str] | None = None) -> int:
     if options.dry_run:
         result = print_dry_run(console, scaled_down)
     else:
-        result = run(options.steps, scaled_down)
+        try:
+            result = run(options.steps, scaled_down)
+        except ValueError as exc:  # ConfigError or an unknown reward: one line, as train.py does
+            print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
+            return 2
         print_run(console, result)
     if options.out:
         write_json(options.out, "gpu_step", result)

@@ -152,7 +152,14 @@ def main(argv: list[str] | None = None) -> int:
     for model in ("tiny", "demo") if options.model == "both" else (options.model,):
         load_before = os.getloadavg()
         console.print(f"[bold]{model}[/]: {options.steps} GRPO steps (load average {load_before[0]:.2f})")
-        result = run_isolated(model, options.steps)
+        try:
+            result = run_isolated(model, options.steps)
+        except (
+            ValueError,
+            FileNotFoundError,
+        ) as exc:  # ConfigError, an unknown reward, a missing model wheel
+            print(f"error: {model}: {str(exc).splitlines()[0]}", file=sys.stderr)
+            return 2
         result["load_average_before"], result["load_average_after"] = load_before, os.getloadavg()
         result["summary"] = summarise(result["steps"], result["completions_per_step"])
         results.append(result)
