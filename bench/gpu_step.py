@@ -36,6 +36,8 @@ from rich.table import Table  # noqa: E402
 from step_timer import StepTimer  # noqa: E402
 from transformers import GptOssConfig, GptOssForCausalLM  # noqa: E402
 
+from gpt_oss_grpo.errors import ConfigError  # noqa: E402
+
 REWARDS_FILE = ROOT / "reward_functions.py"
 SEQUENCE_TOKENS = 1024  # prompt + completion, as model.max_seq_length
 SCALED_COMPLETION_TOKENS = 32
@@ -274,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         try:
             result = run(options.steps, scaled_down)
-        except ValueError as exc:  # ConfigError or an unknown reward: one line, as train.py does
+        except ConfigError as exc:  # one line, as train.py does
             print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
             return 2
         print_run(console, result)

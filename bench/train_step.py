@@ -32,6 +32,8 @@ from rich import box  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from gpt_oss_grpo.errors import ConfigError  # noqa: E402
+
 CONFIGS = {"tiny": ROOT / "configs" / "tiny-gpt-oss.yaml", "demo": ROOT / "configs" / "cpu-demo.yaml"}
 REWARDS_FILE = ROOT / "reward_functions.py"
 
@@ -154,10 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[bold]{model}[/]: {options.steps} GRPO steps (load average {load_before[0]:.2f})")
         try:
             result = run_isolated(model, options.steps)
-        except (
-            ValueError,
-            FileNotFoundError,
-        ) as exc:  # ConfigError, an unknown reward, a missing model wheel
+        except (ConfigError, FileNotFoundError) as exc:  # e.g. the demo model's wheel is not installed
             print(f"error: {model}: {str(exc).splitlines()[0]}", file=sys.stderr)
             return 2
         result["load_average_before"], result["load_average_after"] = load_before, os.getloadavg()
