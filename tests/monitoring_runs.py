@@ -66,6 +66,9 @@ def crafted_output_dir(folder: Path, steps: int = 100) -> Path:
         "action": "raise num_generations or temperature",
     }
     (folder / "warnings.jsonl").write_text(json.dumps(warning) + "\n")
-    config = {"model": {"name": "unsloth/gpt-oss-20b"}, "training": {"max_steps": steps, "learning_rate": 5e-5}}
+    config = {
+        "model": {"name": "unsloth/gpt-oss-20b"},
+        "training": {"max_steps": steps, "learning_rate": 5e-5},
+    }
     (folder / "run_config.json").write_text(json.dumps(config))
     return folder

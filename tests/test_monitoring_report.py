@@ -51,4 +51,7 @@ def test_report_command_line_and_its_error(tmp_path):
     empty.mkdir()
     failed = subprocess.run([*command, str(empty)], cwd=REPO, capture_output=True, text=True)
     assert failed.returncode == 2
-    assert failed.stderr.strip() == f"error: no training metrics in {empty / 'metrics.jsonl'}: is this a run's output_dir?"
+    assert (
+        failed.stderr.strip()
+        == f"error: no training metrics in {empty / 'metrics.jsonl'}: is this a run's output_dir?"
+    )
