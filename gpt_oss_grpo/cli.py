@@ -1,0 +1,95 @@
+"""Command-line plumbing for train.py: arguments, logging, the --dry-run summary, and one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import yaml
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.panel import Panel
+from rich.table import Table
+
+from gpt_oss_grpo.config import ConfigError, RunConfig
+
+console = Console(stderr=True)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="train.py",
+        description="Fine-tune GPT-OSS with GRPO (TRL) from a YAML config.",
+        epilog="Example: python train.py --config configs/cpu-demo.yaml --set grpo.max_steps=5",
+    )
+    parser.add_argument(
+        "--config", type=Path, default=Path("config.yaml"), help="YAML config (default: config.yaml)"
+    )
+    parser.add_argument(
+        "--set",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="override one config value, e.g. grpo.max_steps=5 (repeatable; VALUE is parsed as YAML)",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="validate, print the resolved config, a rendered prompt and the rewards",
+    )
+    parser.add_argument(
+        "--resume",
+        nargs="?",
+        const=True,
+        default=None,
+        metavar="DIR",
+        help="continue from a checkpoint folder, or without DIR from the newest checkpoint in grpo.output_dir",
+    )
+    return parser.parse_args(argv)
+
+
+def setup_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(message)s", handlers=[RichHandler(console=console, show_path=False)]
+    )
+    for noisy in ("httpx", "urllib3", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def print_dry_run(
+    config: RunConfig,
+    prompt: str,
+    reward_funcs: Sequence[Callable],
+    weights: Sequence[float],
+    completion_tokens: int,
+) -> None:
+    out = Console()
+    out.print(
+        Panel(
+            yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False).rstrip(), title="resolved config"
+        )
+    )
+    out.print(Panel(prompt, title="first prompt, exactly as the model sees it"))
+    table = Table(title=f"reward functions (completion budget: {completion_tokens} tokens)")
+    for column in ("reward", "weight", "what it pays"):
+        table.add_column(column)
+    for func, weight in zip(reward_funcs, weights, strict=True):
+        summary = (func.__doc__ or "").strip().splitlines()
+        table.add_row(func.__name__, f"{weight:g}", summary[0] if summary else "")
+    out.print(table)
+
+
+def run_cli(main: Callable[[Sequence[str]], None], argv: Sequence[str]) -> int:
+    """Run main; a configuration problem prints one line and exits 2, Ctrl-C exits 130, without tracebacks."""
+    try:
+        main(argv)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,91 @@
+"""Turn the validated config into TRL's GRPOConfig and GRPOTrainer, train, and save the results."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+from datasets import Dataset
+from trl import GRPOConfig, GRPOTrainer
+
+from gpt_oss_grpo.config import ConfigError, RunConfig
+from gpt_oss_grpo.models import LoadedModel
+
+log = logging.getLogger(__name__)
+
+FINAL_MODEL_DIR = "final_model"
+RESOLVED_CONFIG_FILE = "config.resolved.yaml"
+
+
+def _precision() -> dict[str, bool]:
+    """TRL defaults to bf16, which fails on CPU: choose from the device unless the user set it."""
+    if not torch.cuda.is_available():
+        return {"bf16": False, "fp16": False, "use_cpu": True}
+    bf16 = torch.cuda.is_bf16_supported()
+    return {"bf16": bf16, "fp16": not bf16}
+
+
+def grpo_arguments(config: RunConfig, prompt_tokens: int, reward_weights: list[float]) -> GRPOConfig:
+    """Build GRPOConfig from the grpo section (extra keys pass through), after checking they exist in TRL."""
+    values: dict[str, Any] = config.grpo.model_dump()
+    known = {field.name for field in dataclasses.fields(GRPOConfig)}
+    if unknown := sorted(set(values) - known):
+        close = difflib.get_close_matches(unknown[0], known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"grpo.{unknown[0]}: not a field of TRL's GRPOConfig{hint}")
+    if values["max_completion_length"] is None:
+        values["max_completion_length"] = config.model.max_seq_length - prompt_tokens
+        if values["max_completion_length"] < 1:
+            raise ConfigError(
+                f"model.max_seq_length: {config.model.max_seq_length} leaves no room after the "
+                f"{prompt_tokens}-token prompt; raise it or set grpo.max_completion_length"
+            )
+    values = {**_precision(), "reward_weights": reward_weights, **values}
+    try:
+        return GRPOConfig(**values)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"grpo: {str(exc).splitlines()[0]}") from None
+
+
+def build_trainer(
+    args: GRPOConfig, loaded: LoadedModel, dataset: Dataset, reward_funcs: list[Callable[..., list[float]]]
+) -> GRPOTrainer:
+    return GRPOTrainer(
+        model=loaded.model,
+        processing_class=loaded.tokenizer,
+        reward_funcs=reward_funcs,
+        args=args,
+        train_dataset=dataset,
+        peft_config=loaded.peft_config,
+    )
+
+
+def save_resolved_config(config: RunConfig) -> Path:
+    """Written before training starts, so even a crashed run records exactly what it ran with."""
+    path = Path(config.grpo.output_dir) / RESOLVED_CONFIG_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
+    return path
+
+
+def train(trainer: GRPOTrainer, resume: str | bool | None) -> None:
+    """Train; `resume` is a checkpoint folder, True for the newest in output_dir, or None for a fresh run."""
+    if resume is True and not list(Path(trainer.args.output_dir).glob("checkpoint-*")):
+        raise ConfigError(f"--resume: no checkpoint-* folder in {trainer.args.output_dir} to resume from")
+    if isinstance(resume, str) and not Path(resume).is_dir():
+        raise ConfigError(f"--resume: checkpoint folder not found: {resume}")
+    trainer.train(resume_from_checkpoint=resume)
+
+
+def save_final_model(trainer: GRPOTrainer) -> Path:
+    """The LoRA adapter and tokenizer, loadable with PEFT on top of the base model."""
+    path = Path(trainer.args.output_dir) / FINAL_MODEL_DIR
+    trainer.save_model(str(path))
+    trainer.processing_class.save_pretrained(str(path))
+    return path

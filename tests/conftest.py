@@ -1,0 +1,41 @@
+"""Shared fixtures: a tiny random GPT-OSS built once per session, and a way to run train.py in-process."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(scope="session")
+def tiny_gpt_oss(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from gpt_oss_grpo.tiny_model import build_tiny_gpt_oss
+
+    return build_tiny_gpt_oss(tmp_path_factory.mktemp("tiny-gpt-oss"))
+
+
+@pytest.fixture
+def run_train(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Run train.py's main through its CLI wrapper (exit code, stdout, stderr), as `python train.py ARGS` would."""
+    import train
+    from gpt_oss_grpo import cli
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = cli.run_cli(train.main, list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def tiny_args(model: Path, output_dir: Path, *overrides: str) -> list[str]:
+    """Arguments for a seconds-long run on the tiny model (configs/tiny-gpt-oss.yaml plus overrides)."""
+    args = ["--config", str(ROOT / "configs/tiny-gpt-oss.yaml")]
+    for item in (f"model.name={model}", f"grpo.output_dir={output_dir}", *overrides):
+        args += ["--set", item]
+    return args

@@ -1,0 +1,49 @@
+"""Fine-tune GPT-OSS with GRPO: config.yaml -> dataset -> model -> GRPOTrainer with reward_functions.py -> final_model.
+
+python train.py [--config config.yaml] [--set grpo.max_steps=5 ...] [--dry-run] [--resume [DIR]]
+"""
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from gpt_oss_grpo import cli
+from gpt_oss_grpo.config import load_config
+from gpt_oss_grpo.data import build_dataset
+from gpt_oss_grpo.models import load_model, load_tokenizer, resolve_backend
+from gpt_oss_grpo.monitoring import install_monitoring, write_report
+from gpt_oss_grpo.prompts import longest_prompt_tokens, render_prompts
+from gpt_oss_grpo.reward_registry import build_reward_funcs
+from gpt_oss_grpo.sandbox import configure as configure_sandbox
+from gpt_oss_grpo.training import build_trainer, grpo_arguments, save_final_model, save_resolved_config, train
+
+REWARDS_FILE = Path(__file__).with_name("reward_functions.py")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = cli.parse_args(argv)
+    cli.setup_logging()
+    config = load_config(args.config, args.set)
+    backend = resolve_backend(config.model)
+    reward_funcs, weights = build_reward_funcs(config.reward_specs(), REWARDS_FILE)
+    configure_sandbox(config.sandbox)
+    tokenizer = load_tokenizer(config.model)
+    dataset = render_prompts(build_dataset(config.task), tokenizer)
+    grpo_args = grpo_arguments(config, longest_prompt_tokens(dataset, tokenizer), weights)
+    if args.dry_run:
+        cli.print_dry_run(
+            config, dataset[0]["prompt"], reward_funcs, weights, grpo_args.max_completion_length
+        )
+        return
+    save_resolved_config(config)
+    model = load_model(config.model, config.lora, config.grpo.seed, backend)
+    trainer = build_trainer(grpo_args, model, dataset, reward_funcs)
+    install_monitoring(trainer, config.monitoring, config.model_dump(mode="json"))
+    train(trainer, args.resume)
+    final = save_final_model(trainer)
+    report = write_report(Path(grpo_args.output_dir))
+    cli.console.print(f"[bold green]done[/]: adapter in {final}, report in {report}")
+
+
+if __name__ == "__main__":
+    sys.exit(cli.run_cli(main, sys.argv[1:]))
