@@ -6,10 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from monitoring_runs import crafted_output_dir
-
 from gpt_oss_grpo.monitoring.plots import trailing_mean
 from gpt_oss_grpo.monitoring.report import write_report
+from tests.monitoring_runs import crafted_output_dir
 
 REPO = Path(__file__).resolve().parents[1]
 PLOTS = ["reward", "reward_functions", "kl", "loss", "completion_length"]

@@ -6,12 +6,12 @@ import json
 import math
 
 import pytest
-from monitoring_runs import WEIGHTS, healthy_run
 
 from gpt_oss_grpo.monitoring.monitor import WarningMonitor
 from gpt_oss_grpo.monitoring.settings import MonitorSettings
 from gpt_oss_grpo.monitoring.signs import REPETITION_KEY, current_signs
 from gpt_oss_grpo.monitoring.text import repeated_ngram_share
+from tests.monitoring_runs import WEIGHTS, healthy_run
 
 
 def kinds(rows: list[dict], **overrides) -> set[str]:

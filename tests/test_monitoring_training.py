@@ -14,17 +14,10 @@ from pathlib import Path
 import pytest
 from safetensors.numpy import load_file
 
-from gpt_oss_grpo.tiny_model import build_tiny_gpt_oss
-
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
 RUNNER = Path(__file__).with_name("monitoring_runner.py")
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory) -> Path:
-    return build_tiny_gpt_oss(tmp_path_factory.mktemp("tiny-gpt-oss"))
 
 
 def runner(model: Path, out: Path, *extra: str) -> list[str]:
@@ -61,11 +54,11 @@ def wait_for_step(out: Path, process: subprocess.Popen, wanted: int) -> None:
     raise AssertionError(f"step {wanted} never logged")
 
 
-def test_kill_then_ctrl_c_then_resume_ends_at_max_steps_with_continuous_logs(tiny_model, tmp_path):
+def test_kill_then_ctrl_c_then_resume_ends_at_max_steps_with_continuous_logs(tiny_gpt_oss, tmp_path):
     out, max_steps = tmp_path / "run", 7
 
     # 1. killed outright after step 3: checkpoint-2 is the newest, step 3's rows lie past it
-    process = start(runner(tiny_model, out, "--max-steps", str(max_steps)))
+    process = start(runner(tiny_gpt_oss, out, "--max-steps", str(max_steps)))
     wait_for_step(out, process, 3)
     process.kill()
     process.communicate(timeout=60)
@@ -73,7 +66,7 @@ def test_kill_then_ctrl_c_then_resume_ends_at_max_steps_with_continuous_logs(tin
     assert not (out / "checkpoint-4").exists()
 
     # 2. resumed from checkpoint-2, then Ctrl-C: the run stops at its next save point with a checkpoint
-    process = start(runner(tiny_model, out, "--max-steps", str(max_steps), "--resume"))
+    process = start(runner(tiny_gpt_oss, out, "--max-steps", str(max_steps), "--resume"))
     wait_for_step(out, process, 4)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
@@ -88,7 +81,7 @@ def test_kill_then_ctrl_c_then_resume_ends_at_max_steps_with_continuous_logs(tin
     assert (out / "report.md").exists()
 
     # 3. resumed to the end: one continuous set of logs, as if nothing had happened
-    done = run(runner(tiny_model, out, "--max-steps", str(max_steps), "--resume"))
+    done = run(runner(tiny_gpt_oss, out, "--max-steps", str(max_steps), "--resume"))
     assert done.returncode == 0, done.stderr[-3000:]
     assert steps_in(out / "metrics.jsonl") == list(range(1, max_steps + 1))
     groups = [json.loads(line) for line in (out / "completions.jsonl").read_text().splitlines()]
@@ -109,9 +102,9 @@ def test_kill_then_ctrl_c_then_resume_ends_at_max_steps_with_continuous_logs(tin
     assert f"step {max_steps}/{max_steps} | reward" in done.stdout  # the progress line
 
 
-def test_nan_gradient_skips_the_update_saves_and_stops(tiny_model, tmp_path):
+def test_nan_gradient_skips_the_update_saves_and_stops(tiny_gpt_oss, tmp_path):
     out = tmp_path / "run"
-    done = run(runner(tiny_model, out, "--max-steps", "8", "--nan-grad-at-step", "3"))
+    done = run(runner(tiny_gpt_oss, out, "--max-steps", "8", "--nan-grad-at-step", "3"))
     assert done.returncode == 1, done.stderr[-3000:]
     assert "Traceback" not in done.stderr
     assert "Stopped: non-finite gradient at step 3 (update skipped)." in done.stderr
