@@ -1,4 +1,4 @@
-"""Real GRPO runs (tiny GPT-OSS, CPU) in subprocesses: the files monitoring leaves, Ctrl-C, a kill, NaN stops."""
+"""Real GRPO runs (tiny GPT-OSS, CPU) in subprocesses: a kill, Ctrl-C and resume through train.py; a NaN stop."""
 
 from __future__ import annotations
 
@@ -14,10 +14,17 @@ from pathlib import Path
 import pytest
 from safetensors.numpy import load_file
 
+from tests.conftest import ROOT, tiny_args
+
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
 RUNNER = Path(__file__).with_name("monitoring_runner.py")
+
+
+def train_py(model: Path, out: Path, max_steps: int, *extra: str) -> list[str]:
+    """`python train.py` on the tiny config: a checkpoint every 2 steps, TensorBoard on."""
+    overrides = (f"grpo.max_steps={max_steps}", "grpo.save_steps=2", "grpo.report_to=tensorboard")
+    return [sys.executable, str(ROOT / "train.py"), *tiny_args(model, out, *overrides), *extra]
 
 
 def runner(model: Path, out: Path, *extra: str) -> list[str]:
@@ -25,14 +32,14 @@ def runner(model: Path, out: Path, *extra: str) -> list[str]:
 
 
 def run(command: list[str]) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
 def start(command: list[str]) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
 
 
@@ -58,7 +65,7 @@ def test_kill_then_ctrl_c_then_resume_ends_at_max_steps_with_continuous_logs(tin
     out, max_steps = tmp_path / "run", 7
 
     # 1. killed outright after step 3: checkpoint-2 is the newest, step 3's rows lie past it
-    process = start(runner(tiny_gpt_oss, out, "--max-steps", str(max_steps)))
+    process = start(train_py(tiny_gpt_oss, out, max_steps))
     wait_for_step(out, process, 3)
     process.kill()
     process.communicate(timeout=60)
@@ -66,7 +73,7 @@ def test_kill_then_ctrl_c_then_resume_ends_at_max_steps_with_continuous_logs(tin
     assert not (out / "checkpoint-4").exists()
 
     # 2. resumed from checkpoint-2, then Ctrl-C: the run stops at its next save point with a checkpoint
-    process = start(runner(tiny_gpt_oss, out, "--max-steps", str(max_steps), "--resume"))
+    process = start(train_py(tiny_gpt_oss, out, max_steps, "--resume"))
     wait_for_step(out, process, 4)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
@@ -81,16 +88,15 @@ def test_kill_then_ctrl_c_then_resume_ends_at_max_steps_with_continuous_logs(tin
     assert (out / "report.md").exists()
 
     # 3. resumed to the end: one continuous set of logs, as if nothing had happened
-    done = run(runner(tiny_gpt_oss, out, "--max-steps", str(max_steps), "--resume"))
+    done = run(train_py(tiny_gpt_oss, out, max_steps, "--resume"))
     assert done.returncode == 0, done.stderr[-3000:]
     assert steps_in(out / "metrics.jsonl") == list(range(1, max_steps + 1))
     groups = [json.loads(line) for line in (out / "completions.jsonl").read_text().splitlines()]
-    assert [group["step"] for group in groups] == list(
-        range(1, max_steps + 1)
-    )  # one prompt (4 completions)/step
+    assert [group["step"] for group in groups] == list(range(1, max_steps + 1))  # one group a step
+    assert all(len(group["completions"]) == 2 for group in groups)  # num_generations
     first = groups[0]["completions"][0]
     assert set(first) == {"completion", "reward", "rewards", "advantage"}
-    assert set(first["rewards"]) == {"length_reward", "slow_reward"}
+    assert set(first["rewards"]) == {"function_works", "no_cheating", "correctness_check", "speed_check"}
     assert math.isclose(first["reward"], sum(first["rewards"].values()), rel_tol=1e-6)
     assert len(list((out / "runs").rglob("events.out.tfevents.*"))) == 3  # one per process
     assert (
@@ -100,6 +106,7 @@ def test_kill_then_ctrl_c_then_resume_ends_at_max_steps_with_continuous_logs(tin
     assert f"- Steps logged: {max_steps} (steps 1-{max_steps})" in (out / "report.md").read_text()
     assert {p.name for p in (out / "plots").iterdir()} >= {"reward.png", "kl.png", "loss.png"}
     assert f"step {max_steps}/{max_steps} | reward" in done.stdout  # the progress line
+    assert "report in" in done.stderr
 
 
 def test_nan_gradient_skips_the_update_saves_and_stops(tiny_gpt_oss, tmp_path):
