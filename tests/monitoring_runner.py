@@ -1,25 +1,25 @@
-"""A small real GRPO run on the tiny GPT-OSS model with monitoring installed, wired as train.py wires it.
+"""A small real GRPO run on the tiny GPT-OSS model with monitoring installed as train.py installs it, plus a
+fault train.py has no switch for: `--nan-grad-at-step K` turns one LoRA gradient into NaN from step K on (a
+gradient hook), as an overflow in the backward pass would.
 
-    python tests/monitoring_runner.py MODEL_DIR OUTPUT_DIR --max-steps N [--resume] [--nan-grad-at-step K]
-
-Rewards: a length reward (varies, so there is a learning signal) and a slow one, so a step takes long enough
-for a test to interrupt it. `--nan-grad-at-step K` turns one LoRA gradient into NaN from step K on (a gradient
-hook), as an overflow in the backward pass would.
+    python tests/monitoring_runner.py MODEL_DIR OUTPUT_DIR --max-steps N --nan-grad-at-step K
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 from datasets import Dataset
 from peft import LoraConfig
 from transformers import AutoTokenizer
-from transformers.trainer_utils import get_last_checkpoint
 from trl import GRPOConfig, GRPOTrainer
 
 from gpt_oss_grpo.monitoring import MonitorSettings, install_monitoring, write_report
+
+
+def length_reward(completions, **kwargs):
+    return [len(text) / 50 for text in completions]
 
 
 def build_trainer(model_dir: Path, output_dir: Path, max_steps: int) -> GRPOTrainer:
@@ -27,14 +27,6 @@ def build_trainer(model_dir: Path, output_dir: Path, max_steps: int) -> GRPOTrai
     prompt = tokenizer.apply_chat_template(
         [{"role": "user", "content": "Write matmul"}], tokenize=False, add_generation_prompt=True
     )
-
-    def length_reward(completions, **kwargs):
-        return [len(text) / 50 for text in completions]
-
-    def slow_reward(completions, **kwargs):
-        time.sleep(0.15)
-        return [0.5 if "def" in text else 0.1 for text in completions]
-
     args = GRPOConfig(
         output_dir=str(output_dir),
         max_steps=max_steps,
@@ -52,7 +44,7 @@ def build_trainer(model_dir: Path, output_dir: Path, max_steps: int) -> GRPOTrai
     )
     return GRPOTrainer(
         model=str(model_dir),
-        reward_funcs=[length_reward, slow_reward],
+        reward_funcs=[length_reward],
         args=args,
         train_dataset=Dataset.from_dict({"prompt": [prompt] * 64}),
         processing_class=tokenizer,
@@ -65,17 +57,14 @@ def main() -> None:
     parser.add_argument("model_dir", type=Path)
     parser.add_argument("output_dir", type=Path)
     parser.add_argument("--max-steps", type=int, required=True)
-    parser.add_argument("--resume", action="store_true")
-    parser.add_argument("--nan-grad-at-step", type=int)
+    parser.add_argument("--nan-grad-at-step", type=int, required=True)
     args = parser.parse_args()
     trainer = build_trainer(args.model_dir, args.output_dir, args.max_steps)
-    if args.nan_grad_at_step is not None:
-        lora = next(p for name, p in trainer.model.named_parameters() if "lora_B" in name)
-        at = args.nan_grad_at_step
-        lora.register_hook(lambda grad: grad * float("nan") if trainer.state.global_step + 1 >= at else grad)
-    install_monitoring(trainer, MonitorSettings(window=2), {"max_steps": args.max_steps, "runner": "tests"})
-    checkpoint = get_last_checkpoint(str(args.output_dir)) if args.resume else None
-    trainer.train(resume_from_checkpoint=checkpoint)
+    lora = next(p for name, p in trainer.model.named_parameters() if "lora_B" in name)
+    at = args.nan_grad_at_step
+    lora.register_hook(lambda grad: grad * float("nan") if trainer.state.global_step + 1 >= at else grad)
+    install_monitoring(trainer, MonitorSettings(), {"max_steps": args.max_steps, "runner": "tests"})
+    trainer.train()
     trainer.save_model(str(args.output_dir / "final_model"))
     print(write_report(args.output_dir))
 

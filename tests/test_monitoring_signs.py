@@ -10,7 +10,7 @@ import pytest
 from gpt_oss_grpo.monitoring.monitor import WarningMonitor
 from gpt_oss_grpo.monitoring.settings import MonitorSettings
 from gpt_oss_grpo.monitoring.signs import REPETITION_KEY, current_signs
-from gpt_oss_grpo.monitoring.text import repeated_ngram_share
+from gpt_oss_grpo.monitoring.text import mean_repeated_ngram_share, repeated_ngram_share
 from tests.monitoring_runs import WEIGHTS, healthy_run
 
 
@@ -131,3 +131,11 @@ def test_settings_reject_bad_thresholds():
         MonitorSettings(dominant_share=0.3)
     with pytest.raises(ValueError, match="extra"):
         MonitorSettings(kl_limit=2)
+
+
+def test_repetition_share_reads_text_and_conversational_completions():
+    looping = "a b c d " * 10
+    assert mean_repeated_ngram_share(
+        [looping, [{"role": "assistant", "content": looping}]], 4
+    ) == pytest.approx(repeated_ngram_share(looping, 4))
+    assert mean_repeated_ngram_share([], 4) == 0.0
