@@ -7,7 +7,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from gpt_oss_grpo import cli
+from gpt_oss_grpo import (
+    cli,
+    unsloth_first,  # noqa: F401  (must precede anything that imports TRL/transformers)
+)
 from gpt_oss_grpo.config import load_config
 from gpt_oss_grpo.data import build_dataset
 from gpt_oss_grpo.models import load_model, load_tokenizer, resolve_backend
@@ -15,7 +18,14 @@ from gpt_oss_grpo.monitoring import install_monitoring, write_report
 from gpt_oss_grpo.prompts import longest_prompt_tokens, render_prompts
 from gpt_oss_grpo.reward_registry import build_reward_funcs
 from gpt_oss_grpo.sandbox import configure as configure_sandbox
-from gpt_oss_grpo.training import build_trainer, grpo_arguments, save_final_model, save_resolved_config, train
+from gpt_oss_grpo.training import (
+    build_trainer,
+    check_grpo_fields,
+    grpo_arguments,
+    save_final_model,
+    save_resolved_config,
+    train,
+)
 
 REWARDS_FILE = Path(__file__).with_name("reward_functions.py")
 
@@ -25,10 +35,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     cli.setup_logging()
     config = load_config(args.config, args.set)
     backend = resolve_backend(config.model)
+    check_grpo_fields(config.grpo)
     reward_funcs, weights = build_reward_funcs(config.reward_specs(), REWARDS_FILE)
     configure_sandbox(config.sandbox)
+    dataset = build_dataset(config.task)
     tokenizer = load_tokenizer(config.model)
-    dataset = render_prompts(build_dataset(config.task), tokenizer)
+    dataset = render_prompts(dataset, tokenizer)
     grpo_args = grpo_arguments(config, longest_prompt_tokens(dataset, tokenizer), weights)
     if args.dry_run:
         cli.print_dry_run(

@@ -159,7 +159,9 @@ class CodeTask(_Section):
 
 class ReasoningProblem(_Section):
     question: str
-    answer: str | float = Field(description="Expected final answer; numbers are compared with a tolerance.")
+    answer: str | int | float = Field(
+        description="Expected final answer; numbers are compared with a tolerance."
+    )
 
 
 class ReasoningTask(_Section):

@@ -52,7 +52,12 @@ def humaneval_tests(test_source: str, entry_point: str) -> list[str]:
             setup.append(statement)
             continue
         body = ast.FunctionDef(
-            name="check", args=check.args, body=[*setup, statement], decorator_list=[], returns=None, type_params=[]
+            name="check",
+            args=check.args,
+            body=[*setup, statement],
+            decorator_list=[],
+            returns=None,
+            type_params=[],
         )
         program = ast.Module(body=[*preamble, body], type_ignores=[])
         snippets.append(f"{ast.unparse(ast.fix_missing_locations(program))}\n\ncheck({entry_point})\n")
@@ -143,7 +148,12 @@ def jsonl_rows(task: JsonlTask) -> list[dict[str, Any]]:
 
 
 def build_dataset(task: MatmulTask | CodeTask | ReasoningTask | JsonlTask) -> Dataset:
-    builders = {MatmulTask: matmul_rows, CodeTask: code_rows, ReasoningTask: reasoning_rows, JsonlTask: jsonl_rows}
+    builders = {
+        MatmulTask: matmul_rows,
+        CodeTask: code_rows,
+        ReasoningTask: reasoning_rows,
+        JsonlTask: jsonl_rows,
+    }
     rows = builders[type(task)](task)
-    return Dataset.from_list(rows)
-
+    columns = dict.fromkeys(key for row in rows for key in row)  # JSONL rows may differ in their extra keys
+    return Dataset.from_list([{column: row.get(column) for column in columns} for row in rows])

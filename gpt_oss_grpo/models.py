@@ -45,7 +45,8 @@ def resolve_backend(settings: ModelSettings) -> Backend:
             raise ConfigError("model.backend: unsloth is not installed; pip install -r requirements-gpu.txt")
     backend: Backend = (
         "unsloth"
-        if settings.backend == "unsloth" or (settings.backend == "auto" and cuda and has_unsloth and not multi_process)
+        if settings.backend == "unsloth"
+        or (settings.backend == "auto" and cuda and has_unsloth and not multi_process)
         else "transformers"
     )
     if backend == "unsloth":
@@ -72,7 +73,9 @@ def load_tokenizer(settings: ModelSettings) -> Any:
     except OSError as exc:
         raise ConfigError(f"model.name: cannot load {settings.name!r}: {str(exc).splitlines()[0]}") from None
     if tokenizer.chat_template is None:
-        raise ConfigError(f"model.name: {settings.name!r} has no chat template; GRPO prompts are chat messages")
+        raise ConfigError(
+            f"model.name: {settings.name!r} has no chat template; GRPO prompts are chat messages"
+        )
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
@@ -80,9 +83,17 @@ def load_tokenizer(settings: ModelSettings) -> Any:
 
 def check_lora_targets(model: Any, targets: list[str]) -> None:
     """Fail early, in one line, on a target name that matches no layer (PEFT would fail deep inside the trainer)."""
-    linear = sorted({name.rsplit(".", 1)[-1] for name, module in model.named_modules() if isinstance(module, torch.nn.Linear)})
+    linear = sorted(
+        {
+            name.rsplit(".", 1)[-1]
+            for name, module in model.named_modules()
+            if isinstance(module, torch.nn.Linear)
+        }
+    )
     if missing := [target for target in targets if target not in linear]:
-        raise ConfigError(f"lora.target_modules: {missing[0]!r} matches no linear layer; this model has: {', '.join(linear)}")
+        raise ConfigError(
+            f"lora.target_modules: {missing[0]!r} matches no linear layer; this model has: {', '.join(linear)}"
+        )
 
 
 def load_with_unsloth(settings: ModelSettings, lora: LoraSettings, seed: int) -> LoadedModel:
@@ -123,7 +134,9 @@ def load_with_transformers(settings: ModelSettings, lora: LoraSettings) -> Loade
         )
         kwargs["device_map"] = {"": PartialState().local_process_index}
     elif settings.load_in_4bit:
-        log.warning("model.load_in_4bit ignored: bitsandbytes 4-bit needs CUDA; loading full precision on CPU")
+        log.warning(
+            "model.load_in_4bit ignored: bitsandbytes 4-bit needs CUDA; loading full precision on CPU"
+        )
     try:
         model = AutoModelForCausalLM.from_pretrained(model_path(settings), **kwargs)
     except OSError as exc:

@@ -21,7 +21,10 @@ def render_prompt(tokenizer: Any, messages: list[dict[str, str]], reasoning_effo
 
 def render_prompts(dataset: Dataset, tokenizer: Any) -> Dataset:
     def render(row: dict[str, Any]) -> dict[str, Any]:
-        return {"messages": row["prompt"], "prompt": render_prompt(tokenizer, row["prompt"], row["reasoning_effort"])}
+        return {
+            "messages": row["prompt"],
+            "prompt": render_prompt(tokenizer, row["prompt"], row["reasoning_effort"]),
+        }
 
     return dataset.map(render, desc="Rendering prompts")
 

@@ -7,15 +7,17 @@ import difflib
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import yaml
-from datasets import Dataset
-from trl import GRPOConfig, GRPOTrainer
 
-from gpt_oss_grpo.config import ConfigError, RunConfig
+from gpt_oss_grpo.config import ConfigError, GrpoSettings, RunConfig
 from gpt_oss_grpo.models import LoadedModel
+
+if TYPE_CHECKING:  # TRL is imported late on purpose: Unsloth, when chosen, must patch it first (models.py)
+    from datasets import Dataset
+    from trl import GRPOConfig, GRPOTrainer
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +33,22 @@ def _precision() -> dict[str, bool]:
     return {"bf16": bf16, "fp16": not bf16}
 
 
-def grpo_arguments(config: RunConfig, prompt_tokens: int, reward_weights: list[float]) -> GRPOConfig:
-    """Build GRPOConfig from the grpo section (extra keys pass through), after checking they exist in TRL."""
-    values: dict[str, Any] = config.grpo.model_dump()
+def check_grpo_fields(grpo: GrpoSettings) -> None:
+    """Keys passed through to GRPOConfig must exist there: checked against TRL itself, before weights load."""
+    from trl import GRPOConfig
+
     known = {field.name for field in dataclasses.fields(GRPOConfig)}
-    if unknown := sorted(set(values) - known):
+    if unknown := sorted(set(grpo.model_dump()) - known):
         close = difflib.get_close_matches(unknown[0], known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ConfigError(f"grpo.{unknown[0]}: not a field of TRL's GRPOConfig{hint}")
+
+
+def grpo_arguments(config: RunConfig, prompt_tokens: int, reward_weights: list[float]) -> GRPOConfig:
+    """Build GRPOConfig from the grpo section (its extra keys pass through unchanged)."""
+    from trl import GRPOConfig
+
+    values: dict[str, Any] = config.grpo.model_dump()
     if values["max_completion_length"] is None:
         values["max_completion_length"] = config.model.max_seq_length - prompt_tokens
         if values["max_completion_length"] < 1:
@@ -56,6 +66,8 @@ def grpo_arguments(config: RunConfig, prompt_tokens: int, reward_weights: list[f
 def build_trainer(
     args: GRPOConfig, loaded: LoadedModel, dataset: Dataset, reward_funcs: list[Callable[..., list[float]]]
 ) -> GRPOTrainer:
+    from trl import GRPOTrainer
+
     return GRPOTrainer(
         model=loaded.model,
         processing_class=loaded.tokenizer,
@@ -86,6 +98,13 @@ def train(trainer: GRPOTrainer, resume: str | bool | None) -> None:
 def save_final_model(trainer: GRPOTrainer) -> Path:
     """The LoRA adapter and tokenizer, loadable with PEFT on top of the base model."""
     path = Path(trainer.args.output_dir) / FINAL_MODEL_DIR
-    trainer.save_model(str(path))
-    trainer.processing_class.save_pretrained(str(path))
+    if "ref" in getattr(trainer.model, "peft_config", {}):
+        # A model that arrived with its adapter (Unsloth) gets a frozen "ref" copy from TRL for the KL term:
+        # keep only the trained one.
+        if trainer.is_world_process_zero():
+            trainer.model.save_pretrained(str(path), selected_adapters=["default"])
+    else:
+        trainer.save_model(str(path))
+    if trainer.is_world_process_zero():
+        trainer.processing_class.save_pretrained(str(path))
     return path

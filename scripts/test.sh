@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup_env.sh
+# Unsloth's CPU fallback lives in its own venv (~2.7 GB, ~35 s cold) for tests/test_unsloth_backend.py.
+[[ "${SKIP_UNSLOTH:-0}" == 1 ]] || scripts/setup_unsloth_env.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 status=0

@@ -19,18 +19,27 @@ def _write(tmp_path: Path, text: str, name: str = "config.yaml") -> Path:
 
 CASES = [
     ("grpo:\n  max_step: 5\n", "grpo.max_step: not a field of TRL's GRPOConfig; did you mean 'max_steps'?"),
-    ("lora:\n  rank: 8\n", "lora.rank: unknown key; did you mean 'r'?"),
+    ("lora:\n  alfa: 8\n", "lora.alfa: unknown key; did you mean 'alpha'?"),
     ("modle:\n  name: x\n", "modle: unknown key; did you mean 'model'?"),
     ("task:\n  type: matmul\n  promt: hi\n", "task.promt: unknown key; did you mean 'prompt'?"),
     ("grpo:\n  max_steps: ten\n", "grpo.max_steps: Input should be a valid integer"),
     ("grpo:\n  num_generations: 1\n", "grpo.num_generations: Input should be greater than or equal to 2"),
     ("lora:\n  dropout: 1.5\n", "lora.dropout: Input should be less than 1"),
-    ("model:\n  backend: tensorrt\n", "model.backend: got 'tensorrt'; allowed: 'auto', 'unsloth' or 'transformers'"),
+    (
+        "model:\n  backend: tensorrt\n",
+        "model.backend: got 'tensorrt'; allowed: 'auto', 'unsloth' or 'transformers'",
+    ),
     ("task:\n  type: poetry\n", "task.type: got 'poetry'; allowed:"),
     ("task:\n  type: jsonl\n  path: missing.jsonl\n", "task.path: file not found: missing.jsonl"),
     ("task:\n  type: code\n", "task: needs 'problems'"),
-    ("task:\n  type: reasoning\n  problems: [{question: q}]\n", "task.problems.0.answer: required key is missing"),
-    ("task:\n  type: reasoning\n  prompt_template: '{q}'\n  problems: [{question: q, answer: 1}]\n", "unknown placeholder {q}"),
+    (
+        "task:\n  type: reasoning\n  problems: [{question: q}]\n",
+        "task.problems.0.answer: required key is missing",
+    ),
+    (
+        "task:\n  type: reasoning\n  prompt_template: '{q}'\n  problems: [{question: q, answer: 1}]\n",
+        "unknown placeholder {q}",
+    ),
     ("rewards: [function_works, speed_chek]\n", "speed_chek"),
     ("grpo: [1, 2]\n", "grpo: Input should be a valid dictionary"),
     ("model: {name: x\n", "not valid YAML"),
@@ -96,7 +105,11 @@ def test_real_process_exit_code_and_no_traceback(tmp_path):
     """The same contract through a real `python train.py` process."""
     config = _write(tmp_path, "grpo:\n  learning_rate: -1\n")
     result = subprocess.run(
-        [sys.executable, "train.py", "--config", str(config)], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "train.py", "--config", str(config)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith("error: grpo.learning_rate:")

@@ -22,7 +22,13 @@ def test_matmul_replicates_the_reference_prompt():
 def test_code_problems_fill_the_template():
     task = CodeTask(
         type="code",
-        problems=[{"task": "returns the sum of a list.", "entry_point": "total", "tests": ["assert total([1, 2]) == 3"]}],
+        problems=[
+            {
+                "task": "returns the sum of a list.",
+                "entry_point": "total",
+                "tests": ["assert total([1, 2]) == 3"],
+            }
+        ],
     )
     row = build_dataset(task)[0]
     assert "`total` that returns the sum of a list." in row["prompt"][0]["content"]
@@ -62,7 +68,11 @@ def test_reasoning_rows_carry_the_answer_as_text():
 def test_jsonl_rows_keep_their_own_effort_and_extra_columns(tmp_path):
     path = tmp_path / "rows.jsonl"
     rows = [
-        {"prompt": [{"role": "user", "content": "Calculate 15 * 23"}], "answer": 345, "reasoning_effort": "high"},
+        {
+            "prompt": [{"role": "user", "content": "Calculate 15 * 23"}],
+            "answer": 345,
+            "reasoning_effort": "high",
+        },
         {"prompt": "What is 2+2?", "answer": "4", "topic": "arithmetic"},
     ]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n\n")
