@@ -86,11 +86,34 @@ def load(folder: Path, dtype: str | None = None) -> tuple[Any, Any]:
     return model.eval(), AutoTokenizer.from_pretrained(str(folder))
 
 
+def unsloth_on_gpu() -> bool:
+    import importlib.util
+
+    import torch
+
+    return importlib.util.find_spec("unsloth") is not None and torch.cuda.is_available()
+
+
 def merge(folder: Path, out: Path, dtype: str) -> Path:
-    """Fold the LoRA weights into the base weights and save a plain transformers model + tokenizer."""
+    """Fold the LoRA weights into the base weights and save a plain 16-bit (or fp32) model + tokenizer.
+
+    With Unsloth on a GPU its `save_pretrained_merged` is used: it merges into the 16-bit weights even when
+    training ran on a pre-quantized 4-bit base. Without it, PEFT's merge_and_unload needs a 16-bit base.
+    """
     if not is_adapter(folder):
         raise ConfigError(f"--merge: {folder} is not a LoRA adapter folder (no adapter_config.json)")
+    if unsloth_on_gpu():
+        from unsloth import FastLanguageModel
+
+        model, tokenizer = FastLanguageModel.from_pretrained(model_name=str(folder))
+        model.save_pretrained_merged(str(out), tokenizer, save_method="merged_16bit")
+        return out
     model, tokenizer = load(folder, dtype)
+    if getattr(model.get_base_model().config, "quantization_config", None) is not None:
+        raise ConfigError(
+            f"--merge: the base model {model.peft_config['default'].base_model_name_or_path} is quantized; "
+            "merge on a CUDA GPU with Unsloth, which merges into the 16-bit weights"
+        )
     merged = model.merge_and_unload()
     merged.save_pretrained(str(out))
     tokenizer.save_pretrained(str(out))
@@ -99,17 +122,13 @@ def merge(folder: Path, out: Path, dtype: str) -> Path:
 
 def export_gguf(folder: Path, out: Path, quantization: str) -> Path:
     """GGUF through Unsloth (it builds llama.cpp's converter); needs Unsloth and a CUDA GPU."""
-    import importlib.util
-
-    import torch
-
-    if importlib.util.find_spec("unsloth") is None or not torch.cuda.is_available():
+    if not unsloth_on_gpu():
         raise ConfigError(
             "--gguf: GGUF export needs Unsloth on a CUDA GPU; use --merge for a 16-bit model here"
         )
     from unsloth import FastLanguageModel
 
-    model, tokenizer = FastLanguageModel.from_pretrained(model_name=str(folder), load_in_4bit=False)
+    model, tokenizer = FastLanguageModel.from_pretrained(model_name=str(folder))
     model.save_pretrained_gguf(str(out), tokenizer, quantization_method=quantization)
     return out
 
