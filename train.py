@@ -54,8 +54,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     install_monitoring(trainer, config.monitoring, config.model_dump(mode="json"))
     train(trainer, args.resume)
     final = save_final_model(trainer)
-    report = write_report(Path(grpo_args.output_dir))
-    cli.console.print(f"[bold green]done[/]: adapter in {final}, report in {report}")
+    if trainer.is_world_process_zero():
+        report = write_report(Path(grpo_args.output_dir))
+        cli.console.print(f"[bold green]done[/]: adapter in {final}, report in {report}")
 
 
 if __name__ == "__main__":

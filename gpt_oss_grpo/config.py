@@ -87,6 +87,9 @@ class GrpoSettings(BaseModel):
         None, ge=1, description="Default: model.max_seq_length minus the longest rendered prompt."
     )
     report_to: str | list[str] = Field("tensorboard", description="tensorboard, wandb, trackio or none.")
+    logging_nan_inf_filter: bool = Field(
+        False, description="transformers' default (true) averages a NaN loss away; keep it visible."
+    )
 
     @model_validator(mode="after")
     def _whole_groups(self) -> GrpoSettings:

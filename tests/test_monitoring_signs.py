@@ -4,45 +4,14 @@ from __future__ import annotations
 
 import json
 import math
-import random
 
 import pytest
 
 from gpt_oss_grpo.monitoring.monitor import WarningMonitor
 from gpt_oss_grpo.monitoring.settings import MonitorSettings
 from gpt_oss_grpo.monitoring.signs import REPETITION_KEY, current_signs
-from gpt_oss_grpo.monitoring.text import repeated_ngram_share
-
-WEIGHTS = {"works": 1.0, "correct": 1.0, "fast": 0.5}
-STEPS = 60
-
-
-def healthy_run(steps: int = STEPS, seed: int = 0) -> list[dict]:
-    """A run that learns: reward climbs with noise, shared by the functions; KL small; lengths steady."""
-    rng = random.Random(seed)
-    rows = []
-    for step in range(1, steps + 1):
-        progress = step / steps
-        works, correct, fast = 1 + progress, 0.5 + 2 * progress, 1 + progress
-        rows.append(
-            {
-                "step": step,
-                "loss": 0.001 * rng.random(),
-                "grad_norm": 1 + rng.random(),
-                "learning_rate": 5e-5,
-                "rewards/works/mean": works + rng.gauss(0, 0.2),
-                "rewards/correct/mean": correct + rng.gauss(0, 0.2),
-                "rewards/fast/mean": fast + rng.gauss(0, 0.2),
-                "reward": works + correct + 0.5 * fast + rng.gauss(0, 0.3),
-                "reward_std": 1.0,
-                "kl": 0.01 + 0.05 * progress,
-                "completions/mean_length": 200 + rng.gauss(0, 10),
-                "frac_reward_zero_std": 0.2 * rng.random(),
-                REPETITION_KEY: 0.05 * rng.random(),
-                "step_time": 70.0,
-            }
-        )
-    return rows
+from gpt_oss_grpo.monitoring.text import mean_repeated_ngram_share, repeated_ngram_share
+from tests.monitoring_runs import WEIGHTS, healthy_run
 
 
 def kinds(rows: list[dict], **overrides) -> set[str]:
@@ -162,3 +131,11 @@ def test_settings_reject_bad_thresholds():
         MonitorSettings(dominant_share=0.3)
     with pytest.raises(ValueError, match="extra"):
         MonitorSettings(kl_limit=2)
+
+
+def test_repetition_share_reads_text_and_conversational_completions():
+    looping = "a b c d " * 10
+    assert mean_repeated_ngram_share(
+        [looping, [{"role": "assistant", "content": looping}]], 4
+    ) == pytest.approx(repeated_ngram_share(looping, 4))
+    assert mean_repeated_ngram_share([], 4) == 0.0

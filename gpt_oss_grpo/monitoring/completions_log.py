@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,9 @@ def completion_groups(
         items = []
         for i in range(start, min(start + group_size, len(completions))):
             scores = {name: values[i] for name, values in rewards.items()}
-            total = sum(weights.get(name, 1.0) * value for name, value in scores.items() if value == value)
+            total = sum(
+                weights.get(name, 1.0) * value for name, value in scores.items() if not math.isnan(value)
+            )
             items.append(
                 {"completion": completions[i], "reward": total, "rewards": scores, "advantage": advantages[i]}
             )
@@ -35,7 +38,11 @@ def completion_groups(
 
 
 class CompletionsCallback(TrainerCallback):
-    """Copies TRL's latest generation batch (`trainer._logs`) to OUTPUT_DIR/completions.jsonl at each log."""
+    """Copies TRL's latest generation batch (`trainer._logs`) to OUTPUT_DIR/completions.jsonl after each step.
+
+    At step end, not at log time: TRL keeps only the latest batch, so with logging_steps > 1 logging would
+    miss the steps in between.
+    """
 
     def __init__(self, trainer: Any, weights: dict[str, float]) -> None:
         self.trainer = trainer
@@ -47,8 +54,8 @@ class CompletionsCallback(TrainerCallback):
         if state.is_world_process_zero:
             self.log.start(state.global_step)
 
-    def on_log(self, args, state, control, logs=None, **kwargs):
-        if not state.is_world_process_zero or "reward" not in (logs or {}):
+    def on_step_end(self, args, state, control, **kwargs):
+        if not state.is_world_process_zero:
             return
         batch = self.trainer._logs
         completions = list(batch["completion"])

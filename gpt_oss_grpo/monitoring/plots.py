@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no display; must be chosen before pyplot loads
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
 from gpt_oss_grpo.monitoring.signs import series
 
@@ -49,6 +50,7 @@ def _panel(ax, rows: Rows, key: str, title: str, unit: str, color: str, warnings
     ax.set_xlabel("training step")
     ax.set_ylabel(unit)
     ax.grid(alpha=0.3)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if not points:
         ax.text(0.5, 0.5, f"'{key}' was not logged", ha="center", va="center", transform=ax.transAxes)
         return False
@@ -56,6 +58,17 @@ def _panel(ax, rows: Rows, key: str, title: str, unit: str, color: str, warnings
     _draw(ax, points, color, window)
     for warning in warnings:
         ax.axvline(int(warning["step"]), color="tab:red", linestyle=":", alpha=0.6)
+        ax.annotate(
+            str(warning["kind"]).replace("_", " "),
+            (int(warning["step"]), 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(2, -4),
+            textcoords="offset points",
+            rotation=90,
+            va="top",
+            fontsize=7,
+            color="tab:red",
+        )
     if warnings:
         ax.plot([], [], color="tab:red", linestyle=":", label="warning raised")
     ax.legend(loc="best", fontsize=8)
@@ -124,13 +137,20 @@ def write_plots(rows: Rows, warnings: Rows, folder: Path) -> list[Path]:
 
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
     _panel(top, rows, "loss", "GRPO loss", "loss", "tab:orange", [])
+    top.set_xlabel("")  # shared with the panel below
     _panel(bottom, rows, "grad_norm", "Gradient norm (before clipping)", "L2 norm", "tab:brown", [])
     paths.append(_save(fig, folder / "loss.png"))
 
     fig, ax = plt.subplots(figsize=(8, 4))
     lengths = series(rows, "completions/mean_length")
     if _panel(
-        ax, rows, "completions/mean_length", "Completion length", "tokens per completion", "tab:cyan", []
+        ax,
+        rows,
+        "completions/mean_length",
+        "Completion length (mean per step; band: shortest to longest)",
+        "tokens per completion",
+        "tab:cyan",
+        [],
     ):
         low, high = series(rows, "completions/min_length"), series(rows, "completions/max_length")
         if len(low) == len(high) == len(lengths):

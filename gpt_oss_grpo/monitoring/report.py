@@ -97,7 +97,8 @@ def _completion_section(groups: Sequence[dict[str, Any]]) -> list[str]:
                 "",
                 f"**step {step}, reward {_fmt(reward)}** ({parts}; advantage {_fmt(item['advantage'])})",
             ]
-            lines += ["", _fenced(item["completion"]), ""]
+            lines += ["", _fenced(item["completion"])]
+        lines.append("")
     return lines
 
 
@@ -106,7 +107,15 @@ def _summary(rows: Sequence[dict[str, Any]]) -> list[str]:
     times = [value for _, value in series(rows, "step_time")]
     lines = [f"- Steps logged: {len(rows)} (steps {min(steps)}-{max(steps)})"]
     if times:
-        lines.append(f"- Training time: {sum(times) / 60:.1f} min ({sum(times) / len(times):.1f} s per step)")
+        total = sum(times)
+        spent = (
+            f"{total / 3600:.1f} h"
+            if total >= 3600
+            else f"{total / 60:.1f} min"
+            if total >= 60
+            else f"{total:.1f} s"
+        )
+        lines.append(f"- Training time: {spent} ({total / len(times):.2g} s per step, generation included)")
     return lines
 
 

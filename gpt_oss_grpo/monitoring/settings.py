@@ -14,7 +14,10 @@ class MonitorSettings(BaseModel):
         True, description="write completions.jsonl: every step's completions with their rewards and advantage"
     )
     window: int = Field(
-        10, ge=1, description="steps averaged by the level checks (dominant reward, zero spread, repetition)"
+        10,
+        ge=1,
+        description="steps averaged by the checks (dominant reward, zero spread, repetition; the length check "
+        "compares the first and the last N steps)",
     )
     plateau_window: int = Field(
         20, ge=2, description="reward plateau: compare the mean reward of the last N steps with the N before"

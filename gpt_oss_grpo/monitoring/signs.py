@@ -202,21 +202,21 @@ def check_zero_spread(
 def check_nonfinite(
     rows: Sequence[Row], settings: MonitorSettings, weights: Mapping[str, float]
 ) -> Sign | None:
-    """NaN or inf loss or gradient norm in the latest row."""
+    """NaN or inf loss, gradient norm or reward in the latest row (written as null in metrics.jsonl)."""
     if not rows:
         return None
     row = rows[-1]
-    bad = {key: row[key] for key in ("loss", "grad_norm") if isinstance(row.get(key), float)}
+    bad = {key: row[key] for key in ("loss", "grad_norm", "reward") if isinstance(row.get(key), float)}
     bad = {key: value for key, value in bad.items() if not math.isfinite(value)}
     if not bad:
         return None
     return Sign(
         "nonfinite",
         int(row["step"]),
-        "loss or gradient is not a finite number",
+        "loss, gradient or reward is not a finite number",
         ", ".join(f"{key} = {value}" for key, value in bad.items()),
-        "lower learning_rate (or raise max_grad_norm clipping), check reward functions for NaN/inf scores, "
-        "and resume from the last healthy checkpoint",
+        "check the reward functions for NaN/inf scores (completions.jsonl), lower learning_rate or "
+        "max_grad_norm, and resume from the last healthy checkpoint",
     )
 
 
