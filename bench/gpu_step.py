@@ -135,11 +135,9 @@ def run(steps: int, scaled_down: bool) -> dict[str, Any]:
 
 
 def _train(steps: int, scaled_down: bool, work: Path) -> dict[str, Any]:
-    from peft import LoraConfig
-
     from gpt_oss_grpo.config import load_config
     from gpt_oss_grpo.data import build_dataset
-    from gpt_oss_grpo.models import LoadedModel, check_lora_targets
+    from gpt_oss_grpo.models import with_lora
     from gpt_oss_grpo.prompts import longest_prompt_tokens, render_prompts
     from gpt_oss_grpo.reward_registry import build_reward_funcs
     from gpt_oss_grpo.sandbox import configure as configure_sandbox
@@ -173,16 +171,7 @@ def _train(steps: int, scaled_down: bool, work: Path) -> dict[str, Any]:
     started = time.perf_counter()
     model = build_random_model(arch, torch.device("cuda" if cuda else "cpu"), dtype)
     build_seconds = time.perf_counter() - started
-    check_lora_targets(model, config.lora.target_modules)
-    lora = LoraConfig(
-        r=config.lora.r,
-        lora_alpha=config.lora.alpha,
-        lora_dropout=config.lora.dropout,
-        target_modules=config.lora.target_modules,
-        bias="none",
-        task_type="CAUSAL_LM",
-    )
-    loaded = LoadedModel(model, tokenizer, peft_config=lora, backend="transformers")
+    loaded = with_lora(model, tokenizer, config.lora)
     trainer = build_trainer(args, loaded, dataset, reward_funcs)
     timer = StepTimer()
     timer.instrument(trainer)

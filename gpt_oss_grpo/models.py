@@ -119,7 +119,6 @@ def load_with_unsloth(settings: ModelSettings, lora: LoraSettings, seed: int) ->
 
 
 def load_with_transformers(settings: ModelSettings, lora: LoraSettings) -> LoadedModel:
-    from peft import LoraConfig
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
     kwargs: dict[str, Any] = {"dtype": compute_dtype()}
@@ -141,6 +140,13 @@ def load_with_transformers(settings: ModelSettings, lora: LoraSettings) -> Loade
         model = AutoModelForCausalLM.from_pretrained(model_path(settings), **kwargs)
     except OSError as exc:
         raise ConfigError(f"model.name: cannot load {settings.name!r}: {str(exc).splitlines()[0]}") from None
+    return with_lora(model, load_tokenizer(settings), lora)
+
+
+def with_lora(model: Any, tokenizer: Any, lora: LoraSettings) -> LoadedModel:
+    """A plain transformers model plus the LoRA config GRPOTrainer applies to it (the transformers backend)."""
+    from peft import LoraConfig
+
     check_lora_targets(model, lora.target_modules)
     peft_config = LoraConfig(
         r=lora.r,
@@ -150,7 +156,7 @@ def load_with_transformers(settings: ModelSettings, lora: LoraSettings) -> Loade
         bias="none",
         task_type="CAUSAL_LM",
     )
-    return LoadedModel(model, load_tokenizer(settings), peft_config=peft_config, backend="transformers")
+    return LoadedModel(model, tokenizer, peft_config=peft_config, backend="transformers")
 
 
 def load_model(settings: ModelSettings, lora: LoraSettings, seed: int, backend: Backend) -> LoadedModel:
