@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gpt_oss_grpo.sandbox_config import (
+    CHILD_PROGRAM,
     Protections,
     SandboxSettings,
     configure,
@@ -41,7 +42,6 @@ __all__ = [
     "settings",
     "start",
 ]
-_CHILD = Path(__file__).with_name("sandbox_child.py")
 _NOBODY = 65534
 _MAX_MESSAGE = 16 << 20
 
@@ -75,7 +75,7 @@ class Child:
         prefix += ["--pid", "--fork", "--kill-child"] if guard.pid_namespace and not trusted else []
         try:
             self.process = subprocess.Popen(
-                [*prefix, interpreter, "-I", "-S", "-u", str(_CHILD), str(write_fd)],
+                [*prefix, interpreter, "-I", "-S", "-u", str(CHILD_PROGRAM), str(write_fd)],
                 stdin=subprocess.PIPE,
                 stdout=self.output,
                 stderr=subprocess.STDOUT,

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from gpt_oss_grpo import kernel_guards
 
 log = logging.getLogger("gpt_oss_grpo.sandbox")
+CHILD_PROGRAM = Path(__file__).with_name("sandbox_child.py")
 
 
 class SandboxSettings(BaseModel):
@@ -80,7 +81,9 @@ def _protections() -> Protections:
     uid = (
         s.drop_privileges
         and os.geteuid() == 0
-        and all(map(_world_readable, [python(), *interpreter_paths(python())]))
+        # The dropped uid must be able to read the interpreter and the child program (a checkout in a
+        # private folder, e.g. under mktemp -d, is not).
+        and all(map(_world_readable, [python(), *interpreter_paths(python()), str(CHILD_PROGRAM)]))
     )
     # unshare needs privileges the dropped uid lacks; seccomp and Landlock already cut the network there.
     netns = (

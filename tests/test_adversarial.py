@@ -57,7 +57,7 @@ def outcomes(request, monkeypatch_module):
     sandbox.configure(CONFIGS[request.param])
     if request.param == "dropped-uid" and not sandbox.protections().unprivileged_uid:
         sandbox.configure(sandbox.SandboxSettings())
-        pytest.skip(f"{SYSTEM_PYTHON} is not readable by other users")
+        pytest.skip(f"{SYSTEM_PYTHON} or the sandbox child program is not readable by other users here")
     matmul_eval.clear_caches()
     before = _snapshot()
 

@@ -189,6 +189,6 @@ ROOT_PYTHON = "/usr/bin/python3"
 def test_root_drops_to_nobody_when_the_interpreter_is_world_readable():
     sandbox.configure(FAST.model_copy(update={"python": ROOT_PYTHON}))
     if not sandbox.protections().unprivileged_uid:
-        pytest.skip(f"{ROOT_PYTHON} is not readable by other users here")
+        pytest.skip(f"{ROOT_PYTHON} or the sandbox child program is not readable by other users here")
     assert run("import os\nassert (os.getuid(), os.getgid()) == (65534, 65534), os.getuid()") == "ok"
     assert "PermissionError" in run("import os\nos.kill(1, 0)")
