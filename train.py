@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     final = save_final_model(trainer)
     if trainer.is_world_process_zero():
         report = write_report(Path(grpo_args.output_dir))
-        cli.console.print(f"[bold green]done[/]: adapter in {final}, report in {report}")
+        cli.print_results(Path(grpo_args.output_dir), final, report)
 
 
 if __name__ == "__main__":

@@ -82,6 +82,20 @@ def print_dry_run(
     out.print(table)
 
 
+def print_results(output_dir: Path, final_model: Path, report: Path) -> None:
+    """Where everything landed, one path per line so each can be copied whole."""
+    console.print("[bold green]done[/]")
+    for label, path in [
+        ("LoRA adapter", final_model),
+        ("report", report),
+        ("plots", output_dir / "plots"),
+        ("metrics", output_dir / "metrics.jsonl"),
+        ("completions", output_dir / "completions.jsonl"),
+        ("checkpoints", output_dir / "checkpoint-*"),
+    ]:
+        console.print(f"  {label:<12} {path}", soft_wrap=True, highlight=False)
+
+
 def run_cli(main: Callable[[Sequence[str]], None], argv: Sequence[str]) -> int:
     """Run main; a configuration problem prints one line and exits 2, Ctrl-C exits 130, without tracebacks."""
     try:

@@ -49,6 +49,7 @@ def embedded_model_folder() -> Path:
     model.hf_quantizer = None
     # The GGUF metadata names <|im_start|> as end of sequence; SmolLM2's own tokenizer ends turns with <|im_end|>.
     tokenizer.eos_token = tokenizer.pad_token = "<|im_end|>"
+    tokenizer.clean_up_tokenization_spaces = False  # a WordPiece clean-up; transformers warns on BPE
     model.generation_config.eos_token_id = model.generation_config.pad_token_id = tokenizer.eos_token_id
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent))
