@@ -7,17 +7,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from gpt_oss_grpo import (
-    cli,
-    unsloth_first,  # noqa: F401  (must precede anything that imports TRL/transformers)
-)
+# isort: off
+import gpt_oss_grpo.unsloth_first  # noqa: F401  (first: Unsloth must patch TRL/transformers before they load)
+
+# isort: on
+from gpt_oss_grpo import cli, sandbox
 from gpt_oss_grpo.config import load_config
 from gpt_oss_grpo.data import build_dataset
 from gpt_oss_grpo.models import load_model, load_tokenizer, resolve_backend
 from gpt_oss_grpo.monitoring import install_monitoring, write_report
 from gpt_oss_grpo.prompts import longest_prompt_tokens, render_prompts
 from gpt_oss_grpo.reward_registry import build_reward_funcs
-from gpt_oss_grpo.sandbox import configure as configure_sandbox
 from gpt_oss_grpo.training import (
     build_trainer,
     check_grpo_fields,
@@ -37,7 +37,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     backend = resolve_backend(config.model)
     check_grpo_fields(config.grpo)
     reward_funcs, weights = build_reward_funcs(config.reward_specs(), REWARDS_FILE)
-    configure_sandbox(config.sandbox)
+    sandbox.configure(config.sandbox)
+    sandbox.protections()  # probes and logs once which protections are active
     dataset = build_dataset(config.task)
     tokenizer = load_tokenizer(config.model)
     dataset = render_prompts(dataset, tokenizer)
@@ -53,8 +54,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     install_monitoring(trainer, config.monitoring, config.model_dump(mode="json"))
     train(trainer, args.resume)
     final = save_final_model(trainer)
-    report = write_report(Path(grpo_args.output_dir))
-    cli.console.print(f"[bold green]done[/]: adapter in {final}, report in {report}")
+    if trainer.is_world_process_zero():
+        report = write_report(Path(grpo_args.output_dir))
+        cli.console.print(f"[bold green]done[/]: adapter in {final}, report in {report}")
 
 
 if __name__ == "__main__":

@@ -66,9 +66,9 @@ def grpo_arguments(config: RunConfig, prompt_tokens: int, reward_weights: list[f
 def build_trainer(
     args: GRPOConfig, loaded: LoadedModel, dataset: Dataset, reward_funcs: list[Callable[..., list[float]]]
 ) -> GRPOTrainer:
-    from trl import GRPOTrainer
+    from gpt_oss_grpo.trainer import GuardedGRPOTrainer
 
-    return GRPOTrainer(
+    return GuardedGRPOTrainer(
         model=loaded.model,
         processing_class=loaded.tokenizer,
         reward_funcs=reward_funcs,
@@ -79,10 +79,13 @@ def build_trainer(
 
 
 def save_resolved_config(config: RunConfig) -> Path:
-    """Written before training starts, so even a crashed run records exactly what it ran with."""
+    """Written before training starts (by the main process), so even a crashed run records what it ran with."""
+    from accelerate import PartialState
+
     path = Path(config.grpo.output_dir) / RESOLVED_CONFIG_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
+    if PartialState().is_main_process:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
     return path
 
 

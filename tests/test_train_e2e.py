@@ -61,7 +61,7 @@ def test_reasoning_task_trains_with_its_default_rewards(tmp_path, run_train, tin
         tmp_path,
         run_train,
         tiny_gpt_oss,
-        "task:\n  type: reasoning\n  problems:\n    - {question: What is 6 times 7?, answer: 42}\n",
+        "task:\n  type: reasoning\n  problems:\n    - {question: 'What is 6 times 7?', answer: 42}\n",
     )
     assert {"rewards/answer_match/mean", "rewards/format_ok/mean"} <= set(rows[-1])
 
@@ -90,4 +90,4 @@ def test_dry_run_prints_config_prompt_and_rewards_without_training(tmp_path, run
 def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path, run_train, tiny_gpt_oss, flag):
     code, _, err = run_train(*tiny_args(tiny_gpt_oss, tmp_path / "run"), *flag)
     assert code == 2
-    assert err.strip().startswith("error: --resume:")
+    assert err.strip().splitlines()[-1].startswith("error: --resume:")

@@ -1,0 +1,153 @@
+"""Sandbox settings (the ``sandbox:`` section of config.yaml) and which OS protections this machine offers.
+
+Protections, strongest first, each used when the machine offers it and logged once at start-up:
+Landlock (read-only stdlib, writable temp dir only, no TCP, no signals out); seccomp (no fork, threads,
+exec, kill, sockets, ptrace or namespaces); a network namespace; without seccomp, a pid namespace so no
+descendant outlives its evaluation; an unprivileged uid when root and the interpreter is world-readable.
+"""
+
+import logging
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from gpt_oss_grpo import kernel_guards
+
+log = logging.getLogger("gpt_oss_grpo.sandbox")
+
+
+class SandboxSettings(BaseModel):
+    """How candidates run: the ``sandbox:`` section of config.yaml."""
+
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, description="candidates run at once"
+    )
+    timeout_s: float = Field(
+        20.0, gt=0, description="wall-clock budget for one completion's whole evaluation"
+    )
+    call_timeout_s: float = Field(5.0, gt=0, description="wall-clock budget for one call or one test snippet")
+    cpu_s: int = Field(30, ge=1, description="CPU-seconds limit of a child (RLIMIT_CPU)")
+    memory_mb: int = Field(1024, ge=64, description="address-space limit of a child in MiB (RLIMIT_AS)")
+    file_size_mb: int = Field(16, ge=1, description="largest file a child may write, output included")
+    open_files: int = Field(64, ge=16, description="open file descriptors per child")
+    max_processes: int = Field(64, ge=1, description="process limit (RLIMIT_NPROC; root ignores it)")
+    output_bytes: int = Field(65536, ge=0, description="how much of a child's stdout/stderr is kept")
+    landlock: bool = Field(True, description="use Landlock when the kernel offers it")
+    seccomp: bool = Field(True, description="use a seccomp filter when the architecture is supported")
+    network_namespace: bool = Field(True, description="run in an empty network namespace when possible")
+    pid_namespace: bool = Field(
+        True, description="without seccomp: a pid namespace so no descendant outlives"
+    )
+    drop_privileges: bool = Field(True, description="run as nobody when root and the interpreter allows it")
+    python: str = Field("", description="interpreter for candidates (stdlib only); empty = the trainer's own")
+    speed_matrix_size: int = Field(64, ge=8, le=256, description="n of the n×n matrices the speed trials use")
+    speed_trials: int = Field(5, ge=1, le=50, description="timed trials per candidate (the median counts)")
+
+
+_settings = SandboxSettings()
+
+
+def configure(settings: SandboxSettings) -> None:
+    """Use ``settings`` for every later evaluation in this process."""
+    global _settings
+    _settings = settings
+    _protections.cache_clear()
+
+
+def settings() -> SandboxSettings:
+    return _settings
+
+
+@dataclass(frozen=True)
+class Protections:
+    landlock: bool
+    seccomp: bool
+    network_namespace: bool
+    pid_namespace: bool
+    unprivileged_uid: bool
+
+
+@cache
+def _protections() -> Protections:
+    s = _settings
+    uid = (
+        s.drop_privileges
+        and os.geteuid() == 0
+        and all(map(_world_readable, [python(), *interpreter_paths(python())]))
+    )
+    # unshare needs privileges the dropped uid lacks; seccomp and Landlock already cut the network there.
+    netns = (
+        s.network_namespace
+        and not uid
+        and shutil.which("unshare") is not None
+        and _runs(["unshare", "--net", "true"])
+    )
+    seccomp = s.seccomp and kernel_guards.seccomp_supported()
+    # Without seccomp a candidate can fork and setsid away from its process group: a pid namespace whose
+    # first process is the candidate takes every descendant down with it.
+    pidns = (
+        netns
+        and not seccomp
+        and s.pid_namespace
+        and _runs(["unshare", "--pid", "--fork", "--kill-child", "true"])
+    )
+    found = Protections(
+        landlock=s.landlock and kernel_guards.landlock_abi() > 0,
+        seccomp=seccomp,
+        network_namespace=netns,
+        pid_namespace=pidns,
+        unprivileged_uid=uid,
+    )
+    active = [name for name, on in vars(found).items() if on]
+    missing = [name for name, on in vars(found).items() if not on]
+    log.info(
+        "sandbox: fresh isolated interpreter, scrubbed env, rlimits, own session, temp dir%s%s",
+        ", " + ", ".join(active) if active else "",
+        f" (unavailable or off: {', '.join(missing)})" if missing else "",
+    )
+    return found
+
+
+def protections() -> Protections:
+    """Which OS protections children get on this machine (probed and logged once)."""
+    return _protections()
+
+
+def python() -> str:
+    """The interpreter candidates run under."""
+    return _settings.python or sys.executable
+
+
+@cache
+def interpreter_paths(python: str) -> list[str]:
+    """What a child of ``python`` must read: its stdlib, extension modules and the system libraries."""
+    ask = "import os; lib = os.path.dirname(os.__file__); print(lib); print(os.path.join(lib, 'lib-dynload'))"
+    try:
+        found = subprocess.run([python, "-I", "-S", "-c", ask], capture_output=True, text=True, timeout=30)
+    except OSError as error:
+        raise RuntimeError(f"sandbox: cannot run the candidates' interpreter {python!r}: {error}") from None
+    system = ["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/dev/null", "/dev/urandom"]
+    return sorted({*found.stdout.split(), *(p for p in system if os.path.exists(p))})
+
+
+def _world_readable(path: str) -> bool:
+    parts = Path(os.path.realpath(path)).parts
+    for i in range(1, len(parts) + 1):
+        mode = os.stat(Path(*parts[:i])).st_mode
+        if not mode & (stat.S_IXOTH if stat.S_ISDIR(mode) else stat.S_IROTH):
+            return False
+    return True
+
+
+def _runs(command: list[str]) -> bool:
+    try:
+        return subprocess.run(command, capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
