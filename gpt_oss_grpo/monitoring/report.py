@@ -115,7 +115,7 @@ def _summary(rows: Sequence[dict[str, Any]]) -> list[str]:
             if total >= 60
             else f"{total:.1f} s"
         )
-        lines.append(f"- Training time: {spent} ({total / len(times):.2g} s per step, generation included)")
+        lines.append(f"- Training time: {spent} ({total / len(times):.3g} s per step, generation included)")
     return lines
 
 

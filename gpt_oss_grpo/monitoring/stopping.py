@@ -1,4 +1,4 @@
-"""Stop a run cleanly: on Ctrl-C or a NaN/inf loss or gradient, save a checkpoint, write the report, exit.
+"""Stop a run cleanly: on Ctrl-C, SIGTERM or a NaN/inf gradient, save a checkpoint, write the report, exit.
 
 The checkpoint is the normal `checkpoint-<step>` (model, optimizer, scheduler, RNG states), so
 `python train.py --resume` continues from it. For a non-finite gradient the update of that step is skipped
@@ -17,31 +17,33 @@ from typing import Any
 import torch
 from transformers import TrainerCallback
 
-INTERRUPT_EXIT_CODE = 130
 NONFINITE_EXIT_CODE = 1
+# Ctrl-C, and the polite stop of `docker stop`, `timeout`, Kubernetes and Slurm: exit as the signal would (128 + n).
+STOP_SIGNALS = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
 
 
 class SafeStopCallback(TrainerCallback):
-    """Turns Ctrl-C and non-finite values into: finish the step, save a checkpoint, report, exit."""
+    """Turns Ctrl-C, SIGTERM and non-finite gradients into: finish the step, save a checkpoint, report, exit."""
 
     def __init__(self, trainer: Any, stop_on_nonfinite: bool) -> None:
         self.trainer = trainer
         self.stop_on_nonfinite = stop_on_nonfinite
         self.reason: str | None = None
         self.exit_code = 0
-        self._previous_handler: Any = None
+        self._previous_handlers: dict[int, Any] = {}
 
-    # -- Ctrl-C ------------------------------------------------------------------------------------------
-    def _on_sigint(self, signum, frame) -> None:
+    # -- Ctrl-C / SIGTERM --------------------------------------------------------------------------------
+    def _on_signal(self, signum, frame) -> None:
         if self.reason is not None:
             raise KeyboardInterrupt
+        name = STOP_SIGNALS[signum]
         print(
-            "\nCtrl-C: finishing this step, then saving a checkpoint and exiting "
-            "(press Ctrl-C again to quit at once without saving).",
+            f"\n{name}: finishing this step, then saving a checkpoint and exiting "
+            f"(send {name} again to quit at once without saving).",
             file=sys.stderr,
             flush=True,
         )
-        self._request_stop("interrupted by Ctrl-C", INTERRUPT_EXIT_CODE)
+        self._request_stop(f"interrupted by {name}", 128 + signum)
 
     def _request_stop(self, reason: str, code: int) -> None:
         if self.reason is None:
@@ -49,12 +51,12 @@ class SafeStopCallback(TrainerCallback):
 
     def on_train_begin(self, args, state, control, **kwargs):
         if threading.current_thread() is threading.main_thread():
-            self._previous_handler = signal.signal(signal.SIGINT, self._on_sigint)
+            self._previous_handlers = {sig: signal.signal(sig, self._on_signal) for sig in STOP_SIGNALS}
 
     def on_train_end(self, args, state, control, **kwargs):
-        if self._previous_handler is not None:
-            signal.signal(signal.SIGINT, self._previous_handler)
-            self._previous_handler = None
+        for sig, handler in self._previous_handlers.items():
+            signal.signal(sig, handler)
+        self._previous_handlers = {}
 
     # -- NaN / inf -----------------------------------------------------------------------------------------
     def on_pre_optimizer_step(self, args, state, control, **kwargs):
