@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         return
     save_resolved_config(config)
-    model = load_model(config.model, config.lora, config.grpo.seed, backend)
+    model = load_model(config.model, config.lora, config.grpo.seed, backend, tokenizer)
     trainer = build_trainer(grpo_args, model, dataset, reward_funcs)
     install_monitoring(trainer, config.monitoring, config.model_dump(mode="json"))
     train(trainer, args.resume)

@@ -74,7 +74,7 @@ def _train(model: str, steps: int, work: Path) -> dict[str, Any]:
     dataset = render_prompts(build_dataset(config.task), tokenizer)
     args = grpo_arguments(config, longest_prompt_tokens(dataset, tokenizer), weights)
     rss_before_model = max_rss_mib()
-    loaded = load_model(config.model, config.lora, config.grpo.seed, backend)
+    loaded = load_model(config.model, config.lora, config.grpo.seed, backend, tokenizer)
     trainer = build_trainer(args, loaded, dataset, reward_funcs)
     timer = StepTimer()
     timer.instrument(trainer)

@@ -118,7 +118,7 @@ def load_with_unsloth(settings: ModelSettings, lora: LoraSettings, seed: int) ->
     return LoadedModel(model, tokenizer, peft_config=None, backend="unsloth")
 
 
-def load_with_transformers(settings: ModelSettings, lora: LoraSettings) -> LoadedModel:
+def load_with_transformers(settings: ModelSettings, lora: LoraSettings, tokenizer: Any) -> LoadedModel:
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
     kwargs: dict[str, Any] = {"dtype": compute_dtype()}
@@ -140,7 +140,7 @@ def load_with_transformers(settings: ModelSettings, lora: LoraSettings) -> Loade
         model = AutoModelForCausalLM.from_pretrained(model_path(settings), **kwargs)
     except OSError as exc:
         raise ConfigError(f"model.name: cannot load {settings.name!r}: {str(exc).splitlines()[0]}") from None
-    return with_lora(model, load_tokenizer(settings), lora)
+    return with_lora(model, tokenizer, lora)
 
 
 def with_lora(model: Any, tokenizer: Any, lora: LoraSettings) -> LoadedModel:
@@ -159,7 +159,10 @@ def with_lora(model: Any, tokenizer: Any, lora: LoraSettings) -> LoadedModel:
     return LoadedModel(model, tokenizer, peft_config=peft_config, backend="transformers")
 
 
-def load_model(settings: ModelSettings, lora: LoraSettings, seed: int, backend: Backend) -> LoadedModel:
+def load_model(
+    settings: ModelSettings, lora: LoraSettings, seed: int, backend: Backend, tokenizer: Any
+) -> LoadedModel:
+    """`tokenizer` is the one already loaded to render the prompts; Unsloth returns its own, patched one."""
     if backend == "unsloth":
         return load_with_unsloth(settings, lora, seed)
-    return load_with_transformers(settings, lora)
+    return load_with_transformers(settings, lora, tokenizer)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,8 +17,6 @@ from gpt_oss_grpo.models import LoadedModel
 if TYPE_CHECKING:  # TRL is imported late on purpose: Unsloth, when chosen, must patch it first (models.py)
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
-
-log = logging.getLogger(__name__)
 
 FINAL_MODEL_DIR = "final_model"
 RESOLVED_CONFIG_FILE = "config.resolved.yaml"
@@ -111,3 +108,4 @@ def save_final_model(trainer: GRPOTrainer) -> Path:
     if trainer.is_world_process_zero():
         trainer.processing_class.save_pretrained(str(path))
     return path
+
