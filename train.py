@@ -21,6 +21,7 @@ from gpt_oss_grpo.reward_registry import build_reward_funcs
 from gpt_oss_grpo.training import (
     build_trainer,
     check_grpo_fields,
+    close,
     grpo_arguments,
     save_final_model,
     save_resolved_config,
@@ -57,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if trainer.is_world_process_zero():
         report = write_report(Path(grpo_args.output_dir))
         cli.print_results(Path(grpo_args.output_dir), final, report)
+    close(trainer)
 
 
 if __name__ == "__main__":

@@ -109,3 +109,7 @@ def save_final_model(trainer: GRPOTrainer) -> Path:
         trainer.processing_class.save_pretrained(str(path))
     return path
 
+
+def close(trainer: GRPOTrainer) -> None:
+    """Tear down the process group on every rank: left to interpreter exit, gloo's threads can abort a rank."""
+    trainer.accelerator.end_training()
