@@ -11,9 +11,9 @@ Score saved completions without training:  python reward_functions.py score comp
 
 import sys
 
-from gpt_oss_grpo import answers, code_eval, matmul_eval
-from gpt_oss_grpo.harmony import completion_text, extract_python_code, final_answer
-from gpt_oss_grpo.reward_registry import reward
+from gpt_oss_grpo.scoring import answers, code_tests, matmul
+from gpt_oss_grpo.scoring.harmony import completion_text, extract_python_code, final_answer
+from gpt_oss_grpo.scoring.registry import reward
 
 
 def _codes(completions: list) -> list[str | None]:
@@ -40,7 +40,7 @@ def function_works(completions: list, **kwargs) -> list[float]:
     -2.0 if there is no code block, it does not parse, or defines no ``matmul``."""
     return [
         -2.0 if not r.facts.defines_function("matmul") else 1.0 if r.runs else -0.5
-        for r in matmul_eval.evaluate_many(_codes(completions))
+        for r in matmul.evaluate_many(_codes(completions))
     ]
 
 
@@ -51,7 +51,7 @@ def no_cheating(completions: list, **kwargs) -> list[float]:
     otherwise; 0.0 when there is no code to judge."""
     return [
         0.0 if r.facts.code is None else -20.0 if r.facts.cheats or r.runtime_cheats else 1.0
-        for r in matmul_eval.evaluate_many(_codes(completions))
+        for r in matmul.evaluate_many(_codes(completions))
     ]
 
 
@@ -60,26 +60,19 @@ def correctness_check(completions: list, **kwargs) -> list[float]:
     """Compared with NumPy on fresh random matrices (1×1, non-square, tall, wide; int and float entries):
     10 if every answer is within 1e-9 (absolute error relative to the answer's scale), 5 within 1e-6,
     1 within 1e-3; -2 otherwise or if any answer is missing, mis-shaped, non-finite or not plain lists."""
-    grades = []
-    for report in matmul_eval.evaluate_many(_codes(completions)):
-        error = report.error
-        grades.append(-2.0 if error is None else next((g for t, g in _GRADES if error <= t), -2.0))
-    return grades
-
-
-_GRADES = [(1e-9, 10.0), (1e-6, 5.0), (1e-3, 1.0)]
+    return [report.grade for report in matmul.evaluate_many(_codes(completions))]
 
 
 @reward(penalty=0.0)
 def speed_check(completions: list, **kwargs) -> list[float]:
     """For correct, clean code only (else 0): 5 at the naive triple loop's speed, 10 at NumPy's, on a log
     scale, clipped to [0, 10]. Time is the child's CPU time on fresh n×n matrices, median of the trials."""
-    reports = matmul_eval.evaluate_many(_codes(completions))
+    reports = matmul.evaluate_many(_codes(completions))
     if not any(r.correct and r.cpu_ns for r in reports):
         return [0.0] * len(reports)
-    refs = matmul_eval.references()
+    refs = matmul.references()
     return [
-        matmul_eval.speed_score(r.cpu_ns, refs) if r.correct and r.cpu_ns and not r.facts.cheats else 0.0
+        matmul.speed_score(r.cpu_ns, refs) if r.correct and r.cpu_ns and not r.facts.cheats else 0.0
         for r in reports
     ]
 
@@ -95,7 +88,7 @@ def tests_passed(completions: list, **kwargs) -> list[float]:
     if not all(isinstance(t, list) and all(isinstance(s, str) for s in t) for t in tests):
         raise ValueError("tests_passed needs each row's 'tests' to be a list of Python snippets (strings)")
     entry_points = kwargs.get("entry_point") or [None] * len(completions)
-    return code_eval.fraction_passed_many(_codes(completions), tests, entry_points)
+    return code_tests.fraction_passed_many(_codes(completions), tests, entry_points)
 
 
 # --- reasoning task: the final answer against the dataset's ``answer`` column ------------------------
@@ -128,6 +121,6 @@ def length_penalty(completions: list, max_chars: int = 3000, **kwargs) -> list[f
 
 
 if __name__ == "__main__":
-    from gpt_oss_grpo.score_cli import main
+    from gpt_oss_grpo.scoring.cli import main
 
     sys.exit(main(sys.argv[1:], __file__))

@@ -8,16 +8,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 # isort: off
-import gpt_oss_grpo.unsloth_first  # noqa: F401  (first: Unsloth must patch TRL/transformers before they load)
+import gpt_oss_grpo.models.unsloth_first  # noqa: F401  (first: Unsloth must patch TRL/transformers before they load)
 
 # isort: on
 from gpt_oss_grpo import cli, sandbox
 from gpt_oss_grpo.config import load_config
 from gpt_oss_grpo.data import build_dataset
-from gpt_oss_grpo.models import load_model, load_tokenizer, resolve_backend
+from gpt_oss_grpo.errors import run_main
+from gpt_oss_grpo.models.backend import resolve_backend
+from gpt_oss_grpo.models.loading import load_model, load_tokenizer
 from gpt_oss_grpo.monitoring import install_monitoring, write_report
 from gpt_oss_grpo.prompts import longest_prompt_tokens, render_prompts
-from gpt_oss_grpo.reward_registry import build_reward_funcs
+from gpt_oss_grpo.scoring.registry import build_reward_funcs
 from gpt_oss_grpo.training import (
     build_trainer,
     check_grpo_fields,
@@ -28,16 +30,14 @@ from gpt_oss_grpo.training import (
     train,
 )
 
-REWARDS_FILE = Path(__file__).with_name("reward_functions.py")
-
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = cli.parse_args(argv)
     cli.setup_logging()
     config = load_config(args.config, args.set)
-    backend = resolve_backend(config.model)
+    backend = resolve_backend(config.model.backend)
     check_grpo_fields(config.grpo)
-    reward_funcs, weights = build_reward_funcs(config.reward_specs(), REWARDS_FILE)
+    reward_funcs, weights = build_reward_funcs(config.reward_specs())
     sandbox.configure(config.sandbox)
     sandbox.protections()  # probes and logs once which protections are active
     dataset = build_dataset(config.task)
@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     save_resolved_config(config)
     model = load_model(config.model, config.lora, config.grpo.seed, backend, tokenizer)
     trainer = build_trainer(grpo_args, model, dataset, reward_funcs)
-    install_monitoring(trainer, config.monitoring, config.model_dump(mode="json"))
+    install_monitoring(trainer, config.monitoring)
     train(trainer, args.resume)
     final = save_final_model(trainer)
     if trainer.is_world_process_zero():
@@ -62,4 +62,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(cli.run_cli(main, sys.argv[1:]))
+    sys.exit(run_main(main, sys.argv[1:]))

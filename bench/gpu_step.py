@@ -36,7 +36,7 @@ from rich.table import Table  # noqa: E402
 from step_timer import StepTimer  # noqa: E402
 from transformers import GptOssConfig, GptOssForCausalLM  # noqa: E402
 
-from gpt_oss_grpo.errors import ConfigError  # noqa: E402
+from gpt_oss_grpo.errors import run_main  # noqa: E402
 
 REWARDS_FILE = ROOT / "reward_functions.py"
 SEQUENCE_TOKENS = 1024  # prompt + completion, as model.max_seq_length
@@ -137,11 +137,11 @@ def run(steps: int, scaled_down: bool) -> dict[str, Any]:
 def _train(steps: int, scaled_down: bool, work: Path) -> dict[str, Any]:
     from gpt_oss_grpo.config import load_config
     from gpt_oss_grpo.data import build_dataset
-    from gpt_oss_grpo.models import with_lora
+    from gpt_oss_grpo.models.loading import with_lora
+    from gpt_oss_grpo.models.tiny_gpt_oss import build_tokenizer
     from gpt_oss_grpo.prompts import longest_prompt_tokens, render_prompts
-    from gpt_oss_grpo.reward_registry import build_reward_funcs
     from gpt_oss_grpo.sandbox import configure as configure_sandbox
-    from gpt_oss_grpo.tiny_model import build_tokenizer
+    from gpt_oss_grpo.scoring.registry import build_reward_funcs
     from gpt_oss_grpo.training import build_trainer, grpo_arguments
 
     cuda = torch.cuda.is_available() and not scaled_down
@@ -206,7 +206,7 @@ def _count(value: float) -> str:
 
 
 def print_dry_run(console: Console, scaled_down: bool) -> dict[str, Any]:
-    from gpt_oss_grpo.tiny_model import build_tokenizer
+    from gpt_oss_grpo.models.tiny_gpt_oss import build_tokenizer
 
     config = model_config(scaled_down, build_tokenizer())
     counts = parameter_counts(config)
@@ -248,6 +248,10 @@ def print_run(console: Console, result: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    return run_main(_main, sys.argv[1:] if argv is None else argv)
+
+
+def _main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=3, help="GRPO steps (default 3; the first is warm-up)")
     parser.add_argument("--scale-down", action="store_true", help="tiny widths on CPU (implied without CUDA)")
@@ -263,16 +267,11 @@ def main(argv: list[str] | None = None) -> int:
     if options.dry_run:
         result = print_dry_run(console, scaled_down)
     else:
-        try:
-            result = run(options.steps, scaled_down)
-        except ConfigError as exc:  # one line, as train.py does
-            print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
-            return 2
+        result = run(options.steps, scaled_down)
         print_run(console, result)
     if options.out:
         write_json(options.out, "gpu_step", result)
         console.print(f"figures written to {options.out}")
-    return 0
 
 
 if __name__ == "__main__":

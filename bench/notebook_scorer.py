@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from gpt_oss_grpo.harmony import completion_text, extract_python_code
+from gpt_oss_grpo.scoring.harmony import completion_text, extract_python_code
 
 
 class Timeout(Exception):

@@ -26,11 +26,12 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 import reward_functions as rf  # noqa: E402
-from gpt_oss_grpo import matmul_eval, sandbox  # noqa: E402
+from gpt_oss_grpo import sandbox  # noqa: E402
+from gpt_oss_grpo.scoring import matmul  # noqa: E402
 
 REWARDS = [rf.function_works, rf.no_cheating, rf.correctness_check, rf.speed_check]
 HONEST = {
-    "naive": matmul_eval.NAIVE,
+    "naive": matmul.NAIVE,
     "zip": """
 def matmul(A, B):
     return [[sum(a * b for a, b in zip(r, c)) for c in zip(*B)] for r in A]
@@ -92,7 +93,7 @@ def batch(size: int) -> list[str]:
 
 def score_sandboxed(completions: list[str], workers: int) -> tuple[float, dict[str, list[float]]]:
     sandbox.configure(sandbox.SandboxSettings(workers=workers))
-    matmul_eval.clear_caches()  # includes re-measuring the references
+    matmul.clear_caches()  # includes re-measuring the references
     start = time.perf_counter()
     scores = {f.__name__: f(completions) for f in REWARDS}
     return time.perf_counter() - start, scores

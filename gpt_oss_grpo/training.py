@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING, Any
 import torch
 import yaml
 
-from gpt_oss_grpo.config import ConfigError, GrpoSettings, RunConfig
-from gpt_oss_grpo.models import LoadedModel
+from gpt_oss_grpo.config import GrpoSettings, RunConfig
+from gpt_oss_grpo.errors import ConfigError
+from gpt_oss_grpo.models.loading import LoadedModel
+from gpt_oss_grpo.run_files import FINAL_MODEL_DIR, RESOLVED_CONFIG_FILE
+from gpt_oss_grpo.scoring.registry import failure_counts
 
-if TYPE_CHECKING:  # TRL is imported late on purpose: Unsloth, when chosen, must patch it first (models.py)
+if TYPE_CHECKING:  # TRL is imported late on purpose: Unsloth, when chosen, must patch it first (models/)
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
-
-FINAL_MODEL_DIR = "final_model"
-RESOLVED_CONFIG_FILE = "config.resolved.yaml"
 
 
 def _precision() -> dict[str, bool]:
@@ -63,7 +63,17 @@ def grpo_arguments(config: RunConfig, prompt_tokens: int, reward_weights: list[f
 def build_trainer(
     args: GRPOConfig, loaded: LoadedModel, dataset: Dataset, reward_funcs: list[Callable[..., list[float]]]
 ) -> GRPOTrainer:
-    from gpt_oss_grpo.trainer import GuardedGRPOTrainer
+    from trl import GRPOTrainer
+
+    class GuardedGRPOTrainer(GRPOTrainer):
+        """GRPOTrainer plus the reward-failure counts in every log line: added in `log`, because Trainer copies
+        the logs into its history before callbacks see them. Defined here, after Unsloth has patched TRL."""
+
+        def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+            logs.update(
+                {f"rewards/{name}/failures": float(count) for name, count in failure_counts().items()}
+            )
+            super().log(logs, start_time)
 
     return GuardedGRPOTrainer(
         model=loaded.model,

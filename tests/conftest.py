@@ -17,7 +17,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 
 @pytest.fixture(scope="session")
 def tiny_gpt_oss(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from gpt_oss_grpo.tiny_model import build_tiny_gpt_oss
+    from gpt_oss_grpo.models.tiny_gpt_oss import build_tiny_gpt_oss
 
     return build_tiny_gpt_oss(tmp_path_factory.mktemp("tiny-gpt-oss"))
 
@@ -26,10 +26,10 @@ def tiny_gpt_oss(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_train(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
     """Run train.py's main through its CLI wrapper (exit code, stdout, stderr), as `python train.py ARGS` would."""
     import train
-    from gpt_oss_grpo import cli
+    from gpt_oss_grpo.errors import run_main
 
     def run(*argv: str) -> tuple[int, str, str]:
-        code = cli.run_cli(train.main, list(argv))
+        code = run_main(train.main, list(argv))
         out, err = capsys.readouterr()
         return code, out, err
 
@@ -42,3 +42,20 @@ def tiny_args(model: Path, output_dir: Path, *overrides: str) -> list[str]:
     for item in (f"model.name={model}", f"grpo.output_dir={output_dir}", *overrides):
         args += ["--set", item]
     return args
+
+
+def sandbox_processes() -> list[int]:
+    """Pids of running sandbox children, found by the real child program's path in their command line."""
+    from gpt_oss_grpo.sandbox import CHILD_PROGRAM
+
+    program = str(CHILD_PROGRAM).encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                arguments = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if program in arguments:
+                pids.append(int(entry.name))
+    return pids

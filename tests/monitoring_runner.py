@@ -63,7 +63,7 @@ def main() -> None:
     lora = next(p for name, p in trainer.model.named_parameters() if "lora_B" in name)
     at = args.nan_grad_at_step
     lora.register_hook(lambda grad: grad * float("nan") if trainer.state.global_step + 1 >= at else grad)
-    install_monitoring(trainer, MonitorSettings(), {"max_steps": args.max_steps, "runner": "tests"})
+    install_monitoring(trainer, MonitorSettings())
     trainer.train()
     trainer.save_model(str(args.output_dir / "final_model"))
     print(write_report(args.output_dir))

@@ -6,6 +6,8 @@ import json
 import random
 from pathlib import Path
 
+import yaml
+
 from gpt_oss_grpo.monitoring.signs import REPETITION_KEY
 
 WEIGHTS = {"works": 1.0, "correct": 1.0, "fast": 0.5}
@@ -68,7 +70,7 @@ def crafted_output_dir(folder: Path, steps: int = 100) -> Path:
     (folder / "warnings.jsonl").write_text(json.dumps(warning) + "\n")
     config = {
         "model": {"name": "unsloth/gpt-oss-20b"},
-        "training": {"max_steps": steps, "learning_rate": 5e-5},
+        "grpo": {"max_steps": steps, "learning_rate": 5e-5},
     }
-    (folder / "run_config.json").write_text(json.dumps(config))
+    (folder / "config.resolved.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     return folder

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 import reward_functions as rf
-from gpt_oss_grpo import matmul_eval, sandbox
+from gpt_oss_grpo import sandbox
+from gpt_oss_grpo.scoring import matmul
+from tests.conftest import sandbox_processes
 
 CORPUS = sorted((Path(__file__).parent / "adversarial").glob("*.md"))
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,19 +36,6 @@ def _snapshot() -> dict[str, float]:
     }
 
 
-def _sandbox_processes() -> list[str]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if b"sandbox_child.py" in cmdline:
-                found.append(entry.name)
-    return found
-
-
 @pytest.fixture(scope="module", params=list(CONFIGS))
 def outcomes(request, monkeypatch_module):
     for marker in MARKERS:
@@ -58,7 +47,7 @@ def outcomes(request, monkeypatch_module):
     if request.param == "dropped-uid" and not sandbox.protections().unprivileged_uid:
         sandbox.configure(sandbox.SandboxSettings())
         pytest.skip(f"{SYSTEM_PYTHON} or the sandbox child program is not readable by other users here")
-    matmul_eval.clear_caches()
+    matmul.clear_caches()
     before = _snapshot()
 
     def score(path: Path) -> tuple[float, float]:
@@ -72,7 +61,7 @@ def outcomes(request, monkeypatch_module):
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = dict(zip(CORPUS, pool.map(score, CORPUS), strict=True))
     time.sleep(0.2)
-    yield results, before, _snapshot(), _sandbox_processes()
+    yield results, before, _snapshot(), sandbox_processes()
     sandbox.configure(sandbox.SandboxSettings())
 
 

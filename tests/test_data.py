@@ -6,9 +6,11 @@ import json
 
 import pytest
 
-from gpt_oss_grpo.config import CodeTask, JsonlTask, MatmulTask, ReasoningTask, load_config
-from gpt_oss_grpo.data import build_dataset, humaneval_problems, humaneval_tests
+from gpt_oss_grpo.config import load_config
+from gpt_oss_grpo.data import build_dataset
 from gpt_oss_grpo.errors import ConfigError
+from gpt_oss_grpo.tasks import CodeTask, JsonlTask, MatmulTask, ReasoningTask
+from gpt_oss_grpo.tasks.code import humaneval_problems, humaneval_tests
 
 
 def test_matmul_replicates_the_reference_prompt():
@@ -115,7 +117,7 @@ task:
 """
     )
     config = load_config(path)
-    assert config.task_kind == "matmul"
+    assert config.task.type == "matmul" and isinstance(config.task, MatmulTask)
     assert config.grpo.per_device_train_batch_size == 2  # adjusted so groups are whole
     assert config.grpo.model_dump()["warmup_steps"] == 1  # passed through to GRPOConfig
     assert config.lora.alpha == 16

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gpt_oss_grpo.harmony import completion_text, extract_python_code, final_answer
+from gpt_oss_grpo.scoring.harmony import completion_text, extract_python_code, final_answer
 
 CODE = "def matmul(A, B):\n    return [[sum(a * b for a, b in zip(r, c)) for c in zip(*B)] for r in A]"
 SKIPPED = (

@@ -7,10 +7,14 @@ import math
 
 import pytest
 
-from gpt_oss_grpo.monitoring.monitor import WarningMonitor
 from gpt_oss_grpo.monitoring.settings import MonitorSettings
-from gpt_oss_grpo.monitoring.signs import REPETITION_KEY, current_signs
-from gpt_oss_grpo.monitoring.text import mean_repeated_ngram_share, repeated_ngram_share
+from gpt_oss_grpo.monitoring.signs import (
+    REPETITION_KEY,
+    WarningMonitor,
+    current_signs,
+    mean_repeated_ngram_share,
+    repeated_ngram_share,
+)
 from tests.monitoring_runs import WEIGHTS, healthy_run
 
 

@@ -23,10 +23,10 @@ MATMUL_REWARDS = {"function_works", "no_cheating", "correctness_check", "speed_c
 def trained(tmp_path_factory, tiny_gpt_oss):
     """A one-step train.py run on the tiny GPT-OSS: OUTPUT_DIR with final_model/ and config.resolved.yaml."""
     import train
-    from gpt_oss_grpo import cli
+    from gpt_oss_grpo.errors import run_main
 
     out = tmp_path_factory.mktemp("predict") / "run"
-    assert cli.run_cli(train.main, tiny_args(tiny_gpt_oss, out, "grpo.max_steps=1", "grpo.save_steps=1")) == 0
+    assert run_main(train.main, tiny_args(tiny_gpt_oss, out, "grpo.max_steps=1", "grpo.save_steps=1")) == 0
     return out
 
 

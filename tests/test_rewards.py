@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 import reward_functions as rf
-from gpt_oss_grpo import matmul_eval, reward_registry, sandbox
+from gpt_oss_grpo import sandbox
+from gpt_oss_grpo.scoring import matmul, registry
 
 ROOT = Path(__file__).resolve().parents[1]
 MATMUL = [rf.function_works, rf.no_cheating, rf.correctness_check, rf.speed_check]
-NAIVE = matmul_eval.NAIVE
+NAIVE = matmul.NAIVE
 ZIP = """
 def matmul(A, B):
     cols = list(zip(*B))
@@ -82,7 +83,7 @@ def test_harmless_stdlib_is_allowed_and_escape_modules_are_not():
 def test_a_faster_correct_function_earns_more_speed_reward_in_most_runs():
     wins = 0
     for _ in range(5):
-        matmul_eval.clear_caches()
+        matmul.clear_caches()
         fast, slow = rf.speed_check([fenced(ZIP), fenced(SLOW)])
         assert slow > 0 and 0 < fast <= 10
         wins += fast > slow
@@ -90,15 +91,15 @@ def test_a_faster_correct_function_earns_more_speed_reward_in_most_runs():
 
 
 def test_four_rewards_share_one_sandboxed_run_per_distinct_code(monkeypatch):
-    matmul_eval.clear_caches()
+    matmul.clear_caches()
     starts = []
-    real_start = matmul_eval.sandbox.start
+    real_start = matmul.sandbox.start
 
     def counting_start(*args, **kwargs):
         starts.append(args[0])
         return real_start(*args, **kwargs)
 
-    monkeypatch.setattr(matmul_eval.sandbox, "start", counting_start)
+    monkeypatch.setattr(matmul.sandbox, "start", counting_start)
     batch = [fenced(ZIP), fenced(ZIP, harmony=True), fenced(NAIVE), fenced(ZIP)]
     assert all(t > 10 for t in totals(batch))
     assert len(starts) == 2 + 2  # two distinct candidates + the two references (naive, NumPy)
@@ -147,11 +148,11 @@ def test_length_penalty_is_zero_for_short_and_negative_for_padded_completions():
 
 
 def test_registry_lists_rewards_and_names_unknown_ones_in_one_line():
-    found = reward_registry.available_rewards(ROOT / "reward_functions.py")
+    found = registry.available_rewards(ROOT / "reward_functions.py")
     assert {"function_works", "no_cheating", "correctness_check", "speed_check", "tests_passed",
             "answer_match", "format_ok", "length_penalty"} <= set(found)  # fmt: skip
     with pytest.raises(ValueError) as error:
-        reward_registry.build_reward_funcs([("speed_chek", 1.0)], ROOT / "reward_functions.py")
+        registry.build_reward_funcs([("speed_chek", 1.0)], ROOT / "reward_functions.py")
     message = str(error.value)
     assert "\n" not in message and "'speed_chek'" in message and "did you mean 'speed_check'" in message
     assert "function_works" in message
@@ -160,16 +161,16 @@ def test_registry_lists_rewards_and_names_unknown_ones_in_one_line():
 def test_guard_turns_a_failing_completion_into_the_penalty(tmp_path, caplog):
     user_file = tmp_path / "reward_functions.py"
     user_file.write_text(
-        "from gpt_oss_grpo.reward_registry import reward\n\n"
+        "from gpt_oss_grpo.scoring.registry import reward\n\n"
         "@reward(penalty=-3.0)\n"
         "def picky(completions, **kwargs):\n"
         "    return [1 / (0 if 'boom' in c else 1) for c in completions]\n"
     )
-    funcs, weights = reward_registry.build_reward_funcs([("picky", 2.0)], user_file)
+    funcs, weights = registry.build_reward_funcs([("picky", 2.0)], user_file)
     assert funcs[0].__name__ == "picky" and weights == [2.0]
-    before = reward_registry.failure_counts().get("picky", 0)
+    before = registry.failure_counts().get("picky", 0)
     assert funcs[0](["fine", "boom", "ok"], trainer_state=None) == [1.0, -3.0, 1.0]
-    assert reward_registry.failure_counts()["picky"] == before + 1
+    assert registry.failure_counts()["picky"] == before + 1
     assert "completion 1" in caplog.text
 
 
@@ -177,11 +178,11 @@ def test_a_broken_reward_file_is_reported_in_one_line(tmp_path):
     broken = tmp_path / "reward_functions.py"
     broken.write_text("def oops(:\n")
     with pytest.raises(ValueError, match=r"cannot import the reward file .*SyntaxError"):
-        reward_registry.available_rewards(broken)
+        registry.available_rewards(broken)
 
 
 def test_guard_keeps_training_alive_when_a_column_is_missing():
-    (funcs, _) = reward_registry.build_reward_funcs([("answer_match", 1.0)], ROOT / "reward_functions.py")
+    (funcs, _) = registry.build_reward_funcs([("answer_match", 1.0)], ROOT / "reward_functions.py")
     assert funcs[0](["Answer: 3", "Answer: 4"]) == [0.0, 0.0]
 
 
@@ -226,7 +227,10 @@ def test_score_command_names_an_unknown_reward(tmp_path):
 
 
 def test_rewards_start_fast_without_the_training_stack():
-    check = "import sys, reward_functions; assert not {'torch', 'transformers', 'trl'} & set(sys.modules)"
+    modules = (
+        "reward_functions, gpt_oss_grpo.sandbox, gpt_oss_grpo.scoring.cli, gpt_oss_grpo.scoring.code_tests"
+    )
+    check = f"import sys, {modules}; assert not {{'torch', 'transformers', 'trl'}} & set(sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
@@ -247,6 +251,31 @@ def test_rewards_start_fast_without_the_training_stack():
     ],
 )
 def test_static_check_flags_escapes_but_not_harmless_stdlib(code, flagged):
-    from gpt_oss_grpo.static_checks import analyse
+    from gpt_oss_grpo.scoring.static_checks import analyse
 
     assert bool(analyse(code).cheats) is flagged
+
+
+def test_a_reward_file_written_against_the_old_module_paths_still_loads(tmp_path):
+    """Users' copies of reward_functions.py import the flat modules of earlier releases: same objects now."""
+    import gpt_oss_grpo.harmony
+    import gpt_oss_grpo.reward_registry
+
+    from gpt_oss_grpo.scoring import harmony
+
+    assert gpt_oss_grpo.harmony is harmony and gpt_oss_grpo.reward_registry is registry
+    assert harmony.__spec__.name == "gpt_oss_grpo.scoring.harmony"
+    user_file = tmp_path / "reward_functions.py"
+    user_file.write_text(
+        "from gpt_oss_grpo import answers, code_eval, matmul_eval\n"
+        "from gpt_oss_grpo.harmony import completion_text, final_answer\n"
+        "from gpt_oss_grpo.reward_registry import reward\n\n"
+        "@reward(penalty=0.0)\n"
+        "def shouts(completions, **kwargs):\n"
+        "    return [float(final_answer(completion_text(c)).isupper()) for c in completions]\n"
+    )
+    funcs, _ = registry.build_reward_funcs([("shouts", 1.0)], user_file)
+    assert funcs[0](["HELLO", [{"role": "assistant", "content": "analysisxassistantfinalquiet"}]]) == [
+        1.0,
+        0.0,
+    ]

@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from gpt_oss_grpo import sandbox
+from tests.conftest import sandbox_processes
 
 FAST = sandbox.SandboxSettings(timeout_s=6.0, call_timeout_s=2.0)
 needs_landlock = pytest.mark.skipif(not sandbox.protections().landlock, reason="no Landlock on this kernel")
@@ -25,7 +26,7 @@ def fast_settings():
 def run(snippet: str, code: str = "") -> str:
     """Run ``snippet`` in a sandbox child: "ok", the exception it raised, or the harness's failure."""
     with sandbox.start(code, entry_point=None) as child:
-        assert child.loaded.message == {"token": child.token, "ok": True} or child.loaded.message["ok"]
+        assert child.loaded.message == {"ok": True}  # the token is checked and removed by the parent
         reply = child.request({"snippet": snippet})
     return reply.failure or ("ok" if reply.message["ok"] else reply.message["error"])
 
@@ -135,7 +136,7 @@ def test_memory_limit_turns_a_memory_bomb_into_an_error():
 
 
 def test_protections_are_logged_once(caplog):
-    sandbox.configure(FAST)
+    sandbox.configure(FAST.model_copy(update={"workers": 7}))  # settings not probed before in this process
     with caplog.at_level(logging.INFO, logger="gpt_oss_grpo.sandbox"):
         run("pass")
         run("pass")
@@ -156,19 +157,6 @@ if os.fork() == 0:
     os.setsid()
     time.sleep(600)
 """
-
-
-def sandbox_processes() -> list[int]:
-    pids = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                with open(f"/proc/{entry.name}/cmdline", "rb") as f:
-                    if b"sandbox_child.py" in f.read():
-                        pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
 
 
 def test_without_seccomp_a_pid_namespace_still_reaps_detached_grandchildren():

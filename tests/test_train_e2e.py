@@ -7,6 +7,7 @@ import json
 import pytest
 import yaml
 
+from gpt_oss_grpo.scoring import registry
 from tests.conftest import ROOT, tiny_args
 
 
@@ -32,7 +33,7 @@ def test_matmul_run_writes_checkpoint_final_adapter_metrics_and_config(tmp_path,
 
 
 def _train_task(tmp_path, run_train, tiny_gpt_oss, task_yaml: str) -> list[dict]:
-    """One GRPO step of the tiny-model config with its task section replaced."""
+    """One GRPO step of the tiny-model config with its task (and maybe rewards) section replaced."""
     config = yaml.safe_load((ROOT / "configs/tiny-gpt-oss.yaml").read_text())
     config.update(yaml.safe_load(task_yaml))
     path = tmp_path / "task.yaml"
@@ -46,24 +47,42 @@ def _train_task(tmp_path, run_train, tiny_gpt_oss, task_yaml: str) -> list[dict]
     return _metrics(out)
 
 
+def _scored_without_failures(tmp_path, run_train, tiny_gpt_oss, task_yaml: str, names: list[str]) -> dict:
+    """Train one step and return the last metrics row, checking that every reward scored without failing.
+
+    A reward that fails scores its penalty (0.0 for these), which equals an honest 0.0: only the failure count
+    tells a column that never reached the reward from a completion that earned nothing.
+    """
+    before = registry.failure_counts()
+    row = _train_task(tmp_path, run_train, tiny_gpt_oss, task_yaml)[-1]
+    after = registry.failure_counts()
+    for name in names:
+        assert after.get(name, 0) == before.get(name, 0), f"{name} failed during the run"
+        assert f"rewards/{name}/mean" in row
+    return row
+
+
 def test_code_task_trains_with_its_default_reward(tmp_path, run_train, tiny_gpt_oss):
-    rows = _train_task(
+    row = _scored_without_failures(
         tmp_path,
         run_train,
         tiny_gpt_oss,
         "task:\n  type: code\n  problems:\n    - {task: adds two numbers., entry_point: add, tests: ['assert add(1, 2) == 3']}\n",
+        ["tests_passed"],
     )
-    assert "rewards/tests_passed/mean" in rows[-1]
+    # The random tiny model writes no code block: the tests ran (no failure) and none passed.
+    assert row["rewards/tests_passed/mean"] == 0.0
 
 
 def test_reasoning_task_trains_with_its_default_rewards(tmp_path, run_train, tiny_gpt_oss):
-    rows = _train_task(
+    row = _scored_without_failures(
         tmp_path,
         run_train,
         tiny_gpt_oss,
         "task:\n  type: reasoning\n  problems:\n    - {question: 'What is 6 times 7?', answer: 42}\n",
+        ["answer_match", "format_ok"],
     )
-    assert {"rewards/answer_match/mean", "rewards/format_ok/mean"} <= set(rows[-1])
+    assert row["rewards/answer_match/mean"] == 0.0 and row["rewards/format_ok/mean"] == 0.0
 
 
 def test_jsonl_task_trains(tmp_path, run_train, tiny_gpt_oss):
@@ -71,8 +90,22 @@ def test_jsonl_task_trains(tmp_path, run_train, tiny_gpt_oss):
     rows_file.write_text(
         '{"prompt": [{"role": "user", "content": "Calculate 15 * 23"}], "answer": 345, "reasoning_effort": "high"}\n'
     )
-    rows = _train_task(tmp_path, run_train, tiny_gpt_oss, f"task:\n  type: jsonl\n  path: {rows_file}\n")
-    assert "rewards/answer_match/mean" in rows[-1]
+    row = _scored_without_failures(
+        tmp_path,
+        run_train,
+        tiny_gpt_oss,
+        f"task:\n  type: jsonl\n  path: {rows_file}\n",
+        ["answer_match", "format_ok"],
+    )
+    assert row["rewards/answer_match/mean"] == 0.0
+
+
+def test_a_failing_reward_scores_its_penalty_and_is_counted_in_the_metrics(tmp_path, run_train, tiny_gpt_oss):
+    """answer_match needs an `answer` column the matmul task lacks: it fails on every completion, training goes on."""
+    before = registry.failure_counts().get("answer_match", 0)
+    rows = _train_task(tmp_path, run_train, tiny_gpt_oss, "rewards: [function_works, answer_match]\n")
+    assert rows[-1]["rewards/answer_match/failures"] == before + 2  # 2 completions in the one step
+    assert rows[-1]["rewards/answer_match/mean"] == 0.0  # its penalty
 
 
 def test_dry_run_prints_config_prompt_and_rewards_without_training(tmp_path, run_train, tiny_gpt_oss):

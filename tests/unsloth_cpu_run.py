@@ -2,7 +2,7 @@
 
     .venv-unsloth/bin/python -m tests.unsloth_cpu_run MODEL_FOLDER OUTPUT_DIR    (from the repository root)
 
-Loads the model with gpt_oss_grpo.models.load_with_unsloth (the resolve_backend CUDA guard is for users and is
+Loads the model with gpt_oss_grpo.models.loading.load_with_unsloth (the resolve_backend CUDA guard is for users and is
 bypassed on purpose), trains with gpt_oss_grpo.training, saves the final adapter, and prints one JSON line.
 """
 
@@ -17,7 +17,7 @@ import unsloth  # isort: skip
 
 from gpt_oss_grpo.config import load_config
 from gpt_oss_grpo.data import build_dataset
-from gpt_oss_grpo.models import load_with_unsloth
+from gpt_oss_grpo.models.loading import load_with_unsloth
 from gpt_oss_grpo.prompts import longest_prompt_tokens, render_prompts
 from gpt_oss_grpo.training import build_trainer, grpo_arguments, save_final_model, train
 

@@ -1,4 +1,4 @@
-"""Load the policy model and tokenizer for a backend. Never reads the task.
+"""Load the policy model and tokenizer for a backend (chosen in backend.py). Never reads the task.
 
 - unsloth: FastLanguageModel (4-bit) + get_peft_model; the default on one CUDA GPU when Unsloth is installed.
 - transformers: AutoModelForCausalLM (+ bitsandbytes 4-bit on CUDA, full precision on CPU); LoRA is handed to
@@ -7,20 +7,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-import os
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import torch
 
 from gpt_oss_grpo.config import ConfigError, LoraSettings, ModelSettings
-from gpt_oss_grpo.embedded import EMBEDDED_NAME, embedded_model_folder
+from gpt_oss_grpo.models.backend import Backend
+from gpt_oss_grpo.models.embedded import EMBEDDED_NAME, embedded_model_folder
 
 log = logging.getLogger(__name__)
-
-Backend = Literal["unsloth", "transformers"]
 
 
 @dataclass
@@ -29,29 +26,6 @@ class LoadedModel:
     tokenizer: Any
     peft_config: Any | None  # for GRPOTrainer to apply; None when the model already carries its adapter
     backend: Backend
-
-
-def resolve_backend(settings: ModelSettings) -> Backend:
-    """Pick the backend; import Unsloth now when it is chosen, since it must patch TRL before TRL is used."""
-    cuda = torch.cuda.is_available()
-    has_unsloth = importlib.util.find_spec("unsloth") is not None
-    multi_process = int(os.environ.get("WORLD_SIZE", "1")) > 1
-    if settings.backend == "unsloth":
-        if not cuda:
-            raise ConfigError(
-                "model.backend: unsloth needs a CUDA GPU and none is visible; use backend: transformers (or auto)"
-            )
-        if not has_unsloth:
-            raise ConfigError("model.backend: unsloth is not installed; pip install -r requirements-gpu.txt")
-    backend: Backend = (
-        "unsloth"
-        if settings.backend == "unsloth"
-        or (settings.backend == "auto" and cuda and has_unsloth and not multi_process)
-        else "transformers"
-    )
-    if backend == "unsloth":
-        import unsloth  # noqa: F401
-    return backend
 
 
 def model_path(settings: ModelSettings) -> str:
@@ -96,6 +70,17 @@ def check_lora_targets(model: Any, targets: list[str]) -> None:
         )
 
 
+def lora_arguments(lora: LoraSettings) -> dict[str, Any]:
+    """The adapter's shape, in the keyword names both PEFT's LoraConfig and Unsloth's get_peft_model take."""
+    return {
+        "r": lora.r,
+        "lora_alpha": lora.alpha,
+        "lora_dropout": lora.dropout,
+        "target_modules": lora.target_modules,
+        "bias": "none",
+    }
+
+
 def load_with_unsloth(settings: ModelSettings, lora: LoraSettings, seed: int) -> LoadedModel:
     from unsloth import FastLanguageModel
 
@@ -106,14 +91,7 @@ def load_with_unsloth(settings: ModelSettings, lora: LoraSettings, seed: int) ->
     )
     check_lora_targets(model, lora.target_modules)
     model = FastLanguageModel.get_peft_model(
-        model,
-        r=lora.r,
-        lora_alpha=lora.alpha,
-        lora_dropout=lora.dropout,
-        target_modules=lora.target_modules,
-        bias="none",
-        use_gradient_checkpointing="unsloth",
-        random_state=seed,
+        model, **lora_arguments(lora), use_gradient_checkpointing="unsloth", random_state=seed
     )
     return LoadedModel(model, tokenizer, peft_config=None, backend="unsloth")
 
@@ -148,14 +126,7 @@ def with_lora(model: Any, tokenizer: Any, lora: LoraSettings) -> LoadedModel:
     from peft import LoraConfig
 
     check_lora_targets(model, lora.target_modules)
-    peft_config = LoraConfig(
-        r=lora.r,
-        lora_alpha=lora.alpha,
-        lora_dropout=lora.dropout,
-        target_modules=lora.target_modules,
-        bias="none",
-        task_type="CAUSAL_LM",
-    )
+    peft_config = LoraConfig(**lora_arguments(lora), task_type="CAUSAL_LM")
     return LoadedModel(model, tokenizer, peft_config=peft_config, backend="transformers")
 
 

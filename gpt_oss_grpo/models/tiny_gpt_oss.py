@@ -4,7 +4,7 @@ Nothing can be downloaded in tests or CI, so the GPT-OSS-specific paths (the MoE
 attention, the harmony chat template with its reasoning-effort line) are exercised on this model instead:
 same classes and template as GPT-OSS 20B, a few thousand random parameters.
 
-    python -m gpt_oss_grpo.tiny_model FOLDER
+    python -m gpt_oss_grpo.models.tiny_gpt_oss FOLDER
 """
 
 from __future__ import annotations

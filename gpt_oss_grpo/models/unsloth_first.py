@@ -2,18 +2,10 @@
 
 Unsloth patches TRL and transformers at import time and only fully applies when it comes first, but the
 backend is only known once the config is read, after train.py's imports. So train.py imports this module
-first: it loads Unsloth under the same condition `auto` uses (installed, a CUDA GPU, a single process).
+first: it loads Unsloth exactly when `auto` will pick it (backend.auto_picks_unsloth).
 """
 
-import importlib.util
-import os
+from gpt_oss_grpo.models.backend import auto_picks_unsloth
 
-if (
-    importlib.util.find_spec("unsloth") is not None
-    and int(os.environ.get("WORLD_SIZE", "1")) <= 1
-    and os.environ.get("GPT_OSS_GRPO_BACKEND", "auto") != "transformers"
-):
-    import torch
-
-    if torch.cuda.is_available():
-        import unsloth  # noqa: F401
+if auto_picks_unsloth():
+    import unsloth  # noqa: F401

@@ -1,6 +1,7 @@
 """Training monitoring: metric and completion logs, warning signs, safe stopping, plots and a report.
 
-`MonitorSettings` imports without torch (config loading stays fast); the rest loads on first use.
+`MonitorSettings` imports without torch (config loading stays fast); the rest, which imports transformers,
+loads on first use. Never imports TRL, the sandbox or the model loading.
 """
 
 from importlib import import_module
@@ -8,7 +9,7 @@ from typing import Any
 
 from gpt_oss_grpo.monitoring.settings import MonitorSettings
 
-_LAZY = {"install_monitoring": "install", "write_report": "report"}
+_LAZY = {"install_monitoring": "callbacks", "write_report": "report"}
 
 __all__ = ["MonitorSettings", "install_monitoring", "write_report"]
 

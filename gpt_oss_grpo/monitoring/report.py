@@ -6,7 +6,6 @@ python -m gpt_oss_grpo.monitoring.report OUTPUT_DIR
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from collections.abc import Sequence
@@ -14,19 +13,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from gpt_oss_grpo.monitoring.files import (
+from gpt_oss_grpo.errors import run_main
+from gpt_oss_grpo.monitoring.jsonl import read_rows
+from gpt_oss_grpo.monitoring.plots import reward_function_names, write_plots
+from gpt_oss_grpo.monitoring.signs import series
+from gpt_oss_grpo.run_files import (
     COMPLETIONS_FILE,
     METRICS_FILE,
     PLOTS_DIR,
     REPORT_FILE,
-    RUN_CONFIG_FILE,
+    RESOLVED_CONFIG_FILE,
     WARNINGS_FILE,
 )
-from gpt_oss_grpo.monitoring.jsonl import read_rows
-from gpt_oss_grpo.monitoring.plots import reward_function_names, write_plots
-from gpt_oss_grpo.monitoring.signs import series
 
 SHOWN_COMPLETIONS = 3
 COMPLETION_CHARS = 2000
@@ -129,8 +127,8 @@ def write_report(output_dir: Path) -> Path:
         )
     warnings = read_rows(output_dir / WARNINGS_FILE)
     plots = write_plots(rows, warnings, output_dir / PLOTS_DIR)
-    config_path = output_dir / RUN_CONFIG_FILE
-    config = json.loads(config_path.read_text()) if config_path.exists() else None
+    config_path = output_dir / RESOLVED_CONFIG_FILE
+    config = config_path.read_text().rstrip() if config_path.exists() else None
 
     lines = [f"# GRPO training report: {output_dir.name}", ""]
     lines.append(f"Written {datetime.now(UTC):%Y-%m-%d %H:%M UTC} from `{output_dir}`.")
@@ -149,24 +147,22 @@ def write_report(output_dir: Path) -> Path:
     lines += ["", "## Completions", "", *_completion_section(read_rows(output_dir / COMPLETIONS_FILE))]
     lines += ["", "## Run configuration", ""]
     if config is None:
-        lines.append(f"(no {RUN_CONFIG_FILE} in the output folder)")
+        lines.append(f"(no {RESOLVED_CONFIG_FILE} in the output folder)")
     else:
-        lines += ["```yaml", yaml.safe_dump(config, sort_keys=False).rstrip(), "```"]
+        lines += ["```yaml", config, "```"]
     report = output_dir / REPORT_FILE
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return report
 
 
-def main(argv: list[str] | None = None) -> int:
+def _main(argv: Sequence[str]) -> None:
     parser = argparse.ArgumentParser(description="Write plots and report.md for a GRPO run's output folder.")
     parser.add_argument("output_dir", type=Path, help="the run's output_dir (holds metrics.jsonl)")
-    args = parser.parse_args(argv)
-    try:
-        print(write_report(args.output_dir))
-    except FileNotFoundError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
+    print(write_report(parser.parse_args(argv).output_dir))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_main(_main, sys.argv[1:] if argv is None else argv, expected=(FileNotFoundError,))
 
 
 if __name__ == "__main__":

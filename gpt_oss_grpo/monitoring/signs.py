@@ -1,16 +1,23 @@
-"""The warning signs of a GRPO run, checked on the logged metric rows (pure functions: no torch, no trainer).
+"""The warning signs of a GRPO run: checks on the logged metric rows, the monitor that reports each sign once,
+and the text statistics the repetition check uses. No torch, no trainer: testable on plain rows.
 
 Each check looks at the rows logged so far (dicts with `step` and TRL's metric names) and returns a `Sign`
-when its condition holds now; the caller decides to print each kind once.
+when its condition holds now; `WarningMonitor` prints and records each kind once.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
 
+from gpt_oss_grpo.monitoring.jsonl import StepLog
 from gpt_oss_grpo.monitoring.settings import MonitorSettings
+from gpt_oss_grpo.run_files import WARNINGS_FILE
+from gpt_oss_grpo.scoring.harmony import completion_text
 
 Row = Mapping[str, object]
 
@@ -234,3 +241,52 @@ CHECKS: tuple[Callable[[Sequence[Row], MonitorSettings, Mapping[str, float]], Si
 def current_signs(rows: Sequence[Row], settings: MonitorSettings, weights: Mapping[str, float]) -> list[Sign]:
     """Every warning sign that holds on `rows` now (`weights`: reward function name -> weight in the total)."""
     return [sign for check in CHECKS if (sign := check(rows, settings, weights)) is not None]
+
+
+def repeated_ngram_share(text: str, n: int) -> float:
+    """Share of the word n-grams in `text` that repeat an earlier one (0 = none repeat, near 1 = one loop)."""
+    words = text.split()
+    ngrams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+    if not ngrams:
+        return 0.0
+    return 1 - len(set(ngrams)) / len(ngrams)
+
+
+def mean_repeated_ngram_share(completions: Iterable[Any], n: int) -> float:
+    """Mean of `repeated_ngram_share` over completions (0.0 when there are none)."""
+    shares = [repeated_ngram_share(completion_text(completion), n) for completion in completions]
+    return sum(shares) / len(shares) if shares else 0.0
+
+
+class WarningMonitor:
+    """Keeps the run's metric history and raises each kind of warning sign the first time it holds."""
+
+    def __init__(
+        self, settings: MonitorSettings, weights: Mapping[str, float], output_dir: Path | None
+    ) -> None:
+        self.settings = settings
+        self.weights = dict(weights)
+        self.rows: list[dict[str, Any]] = []
+        self.raised: list[Sign] = []
+        self.log = StepLog(output_dir / WARNINGS_FILE) if output_dir is not None else None
+
+    def start(self, history: list[dict[str, Any]], global_step: int) -> None:
+        """Begin (or resume at `global_step`) with the metric rows already logged; earlier warnings stay raised."""
+        self.rows = list(history)
+        self.raised = []
+        if self.log is not None:
+            self.raised = [Sign(**row) for row in self.log.start(global_step)]
+
+    def observe(self, row: dict[str, Any]) -> list[Sign]:
+        """Add one logged row; print and record the signs that hold now and were not raised before."""
+        self.rows.append(row)
+        seen = {sign.kind for sign in self.raised}
+        new = [
+            sign for sign in current_signs(self.rows, self.settings, self.weights) if sign.kind not in seen
+        ]
+        for sign in new:
+            print(f"\n{sign}\n", file=sys.stderr, flush=True)
+            self.raised.append(sign)
+            if self.log is not None:
+                self.log.append(sign.to_dict())
+        return new

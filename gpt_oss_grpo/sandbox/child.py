@@ -1,6 +1,7 @@
 """The program a sandbox child runs: lock itself down, load the candidate, answer the parent's requests.
 
-Started as ``python -I -S sandbox_child.py RESULT_FD``. Stdin carries length-prefixed marshal frames
+Started as ``python -I -S child.py RESULT_FD``, with ``kernel_guards.py`` beside it (both stdlib only).
+Stdin carries length-prefixed marshal frames
 from the (trusted) parent: first the job (code, limits, paths, token), then requests: ``{"call": [A,
 B]}`` calls the job's entry point, ``{"snippet": src}`` runs test code in the candidate's namespace.
 Answers go to RESULT_FD as JSON lines, never to stdout (which the candidate may print anything to);

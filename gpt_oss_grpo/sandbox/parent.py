@@ -1,8 +1,8 @@
-"""Run untrusted candidate code in a fresh, locked-down child process and talk to it over a private pipe.
+"""The parent side: start a candidate in a fresh, locked-down child process and talk to it over a private pipe.
 
 Always: an isolated interpreter (-I -S), a scrubbed environment, rlimits, its own session killed as a
 group, a temp dir removed afterwards, capped output, wall-clock deadlines, and answers on a pipe only
-the harness writes (with a per-run token). On top, the kernel protections of ``sandbox_config``.
+the harness writes (with a per-run token). On top, the kernel protections found by ``probe``.
 """
 
 import contextlib
@@ -21,27 +21,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from gpt_oss_grpo.sandbox_config import (
-    CHILD_PROGRAM,
-    Protections,
-    SandboxSettings,
-    configure,
-    interpreter_paths,
-    protections,
-    python,
-    settings,
-)
+from gpt_oss_grpo.sandbox.probe import CHILD_PROGRAM, interpreter_paths, protections, python
+from gpt_oss_grpo.sandbox.settings import settings
 
-__all__ = [
-    "Child",
-    "Protections",
-    "Reply",
-    "SandboxSettings",
-    "configure",
-    "protections",
-    "settings",
-    "start",
-]
 _NOBODY = 65534
 _MAX_MESSAGE = 16 << 20
 

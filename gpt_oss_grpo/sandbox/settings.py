@@ -1,31 +1,14 @@
-"""Sandbox settings (the ``sandbox:`` section of config.yaml) and which OS protections this machine offers.
+"""The ``sandbox:`` section of config.yaml, and the settings every later evaluation in this process uses."""
 
-Protections, strongest first, each used when the machine offers it and logged once at start-up:
-Landlock (read-only stdlib, writable temp dir only, no TCP, no signals out); seccomp (no fork, threads,
-exec, kill, sockets, ptrace or namespaces); a network namespace; without seccomp, a pid namespace so no
-descendant outlives its evaluation; an unprivileged uid when root and the interpreter is world-readable.
-"""
-
-import logging
 import os
-import shutil
-import stat
-import subprocess
-import sys
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
-from pydantic import BaseModel, Field
-
-from gpt_oss_grpo import kernel_guards
-
-log = logging.getLogger("gpt_oss_grpo.sandbox")
-CHILD_PROGRAM = Path(__file__).with_name("sandbox_child.py")
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class SandboxSettings(BaseModel):
     """How candidates run: the ``sandbox:`` section of config.yaml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)  # frozen: the probe is cached per settings
 
     workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1, ge=1, description="candidates run at once"
@@ -59,98 +42,7 @@ def configure(settings: SandboxSettings) -> None:
     """Use ``settings`` for every later evaluation in this process."""
     global _settings
     _settings = settings
-    _protections.cache_clear()
 
 
 def settings() -> SandboxSettings:
     return _settings
-
-
-@dataclass(frozen=True)
-class Protections:
-    landlock: bool
-    seccomp: bool
-    network_namespace: bool
-    pid_namespace: bool
-    unprivileged_uid: bool
-
-
-@cache
-def _protections() -> Protections:
-    s = _settings
-    uid = (
-        s.drop_privileges
-        and os.geteuid() == 0
-        # The dropped uid must be able to read the interpreter and the child program (a checkout in a
-        # private folder, e.g. under mktemp -d, is not).
-        and all(map(_world_readable, [python(), *interpreter_paths(python()), str(CHILD_PROGRAM)]))
-    )
-    # unshare needs privileges the dropped uid lacks; seccomp and Landlock already cut the network there.
-    netns = (
-        s.network_namespace
-        and not uid
-        and shutil.which("unshare") is not None
-        and _runs(["unshare", "--net", "true"])
-    )
-    seccomp = s.seccomp and kernel_guards.seccomp_supported()
-    # Without seccomp a candidate can fork and setsid away from its process group: a pid namespace whose
-    # first process is the candidate takes every descendant down with it.
-    pidns = (
-        netns
-        and not seccomp
-        and s.pid_namespace
-        and _runs(["unshare", "--pid", "--fork", "--kill-child", "true"])
-    )
-    found = Protections(
-        landlock=s.landlock and kernel_guards.landlock_abi() > 0,
-        seccomp=seccomp,
-        network_namespace=netns,
-        pid_namespace=pidns,
-        unprivileged_uid=uid,
-    )
-    active = [name for name, on in vars(found).items() if on]
-    missing = [name for name, on in vars(found).items() if not on]
-    log.info(
-        "sandbox: fresh isolated interpreter, scrubbed env, rlimits, own session, temp dir%s%s",
-        ", " + ", ".join(active) if active else "",
-        f" (unavailable or off: {', '.join(missing)})" if missing else "",
-    )
-    return found
-
-
-def protections() -> Protections:
-    """Which OS protections children get on this machine (probed and logged once)."""
-    return _protections()
-
-
-def python() -> str:
-    """The interpreter candidates run under."""
-    return _settings.python or sys.executable
-
-
-@cache
-def interpreter_paths(python: str) -> list[str]:
-    """What a child of ``python`` must read: its stdlib, extension modules and the system libraries."""
-    ask = "import os; lib = os.path.dirname(os.__file__); print(lib); print(os.path.join(lib, 'lib-dynload'))"
-    try:
-        found = subprocess.run([python, "-I", "-S", "-c", ask], capture_output=True, text=True, timeout=30)
-    except OSError as error:
-        raise RuntimeError(f"sandbox: cannot run the candidates' interpreter {python!r}: {error}") from None
-    system = ["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/dev/null", "/dev/urandom"]
-    return sorted({*found.stdout.split(), *(p for p in system if os.path.exists(p))})
-
-
-def _world_readable(path: str) -> bool:
-    parts = Path(os.path.realpath(path)).parts
-    for i in range(1, len(parts) + 1):
-        mode = os.stat(Path(*parts[:i])).st_mode
-        if not mode & (stat.S_IXOTH if stat.S_ISDIR(mode) else stat.S_IROTH):
-            return False
-    return True
-
-
-def _runs(command: list[str]) -> bool:
-    try:
-        return subprocess.run(command, capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False

@@ -12,11 +12,16 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from gpt_oss_grpo.harmony import completion_text, final_answer
-from gpt_oss_grpo.reward_registry import available_rewards, build_reward_funcs
+from gpt_oss_grpo.errors import run_main
+from gpt_oss_grpo.scoring.harmony import completion_text, final_answer
+from gpt_oss_grpo.scoring.registry import available_rewards, build_reward_funcs
 
 
 def main(argv: list[str], reward_file: str) -> int:
+    return run_main(lambda args: _score(args, reward_file), argv, expected=(OSError, ValueError))
+
+
+def _score(argv: list[str], reward_file: str) -> None:
     parser = argparse.ArgumentParser(prog="python reward_functions.py", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     score = commands.add_parser("score", help="score the completions in a JSONL file")
@@ -24,23 +29,19 @@ def main(argv: list[str], reward_file: str) -> int:
     score.add_argument("--rewards", help="comma-separated reward names (default: all the rows can feed)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        rows = _read_rows(args.path)
-        found = available_rewards(reward_file)
-        columns = set.intersection(*(set(row) for row in rows))
-        names = (
-            args.rewards.split(",")
-            if args.rewards
-            else [n for n, f in found.items() if set(f.reward_needs) <= columns]
-        )
-        funcs, _ = build_reward_funcs([(name.strip(), 1.0) for name in names], reward_file)
-    except (OSError, ValueError) as error:
-        parser.exit(2, f"error: {error}\n")
+    rows = _read_rows(args.path)
+    found = available_rewards(reward_file)
+    columns = set.intersection(*(set(row) for row in rows))
+    names = (
+        args.rewards.split(",")
+        if args.rewards
+        else [n for n, f in found.items() if set(f.reward_needs) <= columns]
+    )
+    funcs, _ = build_reward_funcs([(name.strip(), 1.0) for name in names], reward_file)
     completions = [row["completion"] for row in rows]
     extra = {c: [row[c] for row in rows] for c in columns - {"completion"}}
     scores = {f.__name__: f(completions, **extra) for f in funcs}
     _print_table(completions, scores)
-    return 0
 
 
 def _read_rows(path: Path) -> list[dict]:

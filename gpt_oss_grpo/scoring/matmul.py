@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gpt_oss_grpo import sandbox
-from gpt_oss_grpo.static_checks import CodeFacts, analyse
+from gpt_oss_grpo.scoring.static_checks import CodeFacts, analyse
 
 # (rows of A, cols of A = rows of B, cols of B, integer entries?)
 CORRECTNESS_SHAPES = [(1, 1, 1, True), (2, 3, 4, False), (5, 1, 3, True), (9, 2, 3, False), (2, 7, 9, True),
@@ -34,6 +34,9 @@ def matmul(A, B):
             C[i][j] = s
     return C
 """
+# correctness_check's grades: (largest error relative to the answer's scale, reward); the first counts as correct.
+GRADES = ((1e-9, 10.0), (1e-6, 5.0), (1e-3, 1.0))
+WRONG = -2.0
 NUMPY = "import numpy\ndef matmul(A, B):\n    return (numpy.asarray(A) @ numpy.asarray(B)).tolist()\n"
 
 
@@ -49,8 +52,15 @@ class MatmulReport:
     note: str = ""
 
     @property
+    def grade(self) -> float:
+        """correctness_check's score: the first of ``GRADES`` the error is within, else ``WRONG``."""
+        if self.error is None:
+            return WRONG
+        return next((reward for tolerance, reward in GRADES if self.error <= tolerance), WRONG)
+
+    @property
     def correct(self) -> bool:
-        return self.error is not None and self.error <= 1e-9
+        return self.error is not None and self.error <= GRADES[0][0]
 
 
 def evaluate(code: str | None, trusted: bool = False) -> MatmulReport:

@@ -19,6 +19,8 @@ from pathlib import Path
 from gpt_oss_grpo.errors import ConfigError
 
 log = logging.getLogger(__name__)
+# The user's reward file, beside train.py (in the Docker image too, where it is mounted there).
+REWARDS_FILE = Path(__file__).resolve().parents[2] / "reward_functions.py"
 RewardFunc = Callable[..., list[float | None]]
 _failures: Counter[str] = Counter()
 _reported: set[tuple[str, str]] = set()
@@ -35,7 +37,7 @@ def reward(penalty: float, needs: tuple[str, ...] = ()) -> Callable[[RewardFunc]
     return mark
 
 
-def available_rewards(path: str | Path = "reward_functions.py") -> dict[str, RewardFunc]:
+def available_rewards(path: str | Path = REWARDS_FILE) -> dict[str, RewardFunc]:
     """Public ``@reward`` functions of the file at ``path``, by name, in file order."""
     module = _load(Path(path).resolve())
     return {
@@ -46,7 +48,7 @@ def available_rewards(path: str | Path = "reward_functions.py") -> dict[str, Rew
 
 
 def build_reward_funcs(
-    specs: list[tuple[str, float]], path: str | Path = "reward_functions.py"
+    specs: list[tuple[str, float]], path: str | Path = REWARDS_FILE
 ) -> tuple[list[RewardFunc], list[float]]:
     """Guarded reward callables and their weights (for ``GRPOConfig.reward_weights``), in ``specs`` order."""
     found = available_rewards(path)
