@@ -47,8 +47,8 @@ def function_works(completions: list, **kwargs) -> list[float]:
 @reward(penalty=-20.0)
 def no_cheating(completions: list, **kwargs) -> list[float]:
     """1.0 if the code uses only harmless standard-library modules and no escape trick (imports, dynamic
-    imports, exec/eval, frames, globals, sys.modules...), checked in the AST and at run time; -20.0
-    otherwise; 0.0 when there is no code to judge."""
+    imports, exec/eval, frames, globals, sys.modules...), checked in the AST and, from outside, in the
+    child's memory (no foreign code mapped); -20.0 otherwise; 0.0 when there is no code to judge."""
     return [
         0.0 if r.facts.code is None else -20.0 if r.facts.cheats or r.runtime_cheats else 1.0
         for r in matmul.evaluate_many(_codes(completions))
@@ -66,14 +66,11 @@ def correctness_check(completions: list, **kwargs) -> list[float]:
 @reward(penalty=0.0)
 def speed_check(completions: list, **kwargs) -> list[float]:
     """For correct, clean code only (else 0): 5 at the naive triple loop's speed, 10 at NumPy's, on a log
-    scale, clipped to [0, 10]. Time is the child's CPU time on fresh n×n matrices, median of the trials."""
-    reports = matmul.evaluate_many(_codes(completions))
-    if not any(r.correct and r.cpu_ns for r in reports):
-        return [0.0] * len(reports)
-    refs = matmul.references()
+    scale, clipped to [0, 10]. Time is the child's CPU time on fresh n×n matrices, each trial measured
+    against the naive loop and NumPy on the same matrices; medians of the ratios."""
     return [
-        matmul.speed_score(r.cpu_ns, refs) if r.correct and r.cpu_ns and not r.facts.cheats else 0.0
-        for r in reports
+        r.speed if r.correct and r.speed is not None and not r.facts.cheats and not r.runtime_cheats else 0.0
+        for r in matmul.evaluate_many(_codes(completions))
     ]
 
 

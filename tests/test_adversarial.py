@@ -61,6 +61,7 @@ def outcomes(request, monkeypatch_module):
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = dict(zip(CORPUS, pool.map(score, CORPUS), strict=True))
     time.sleep(0.2)
+    matmul.clear_caches()  # also closes the reused reference children: no child.py process may remain
     yield results, before, _snapshot(), sandbox_processes()
     sandbox.configure(sandbox.SandboxSettings())
 

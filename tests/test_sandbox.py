@@ -55,11 +55,11 @@ def test_child_cannot_read_the_trainers_environ_through_proc():
 
 
 @needs_landlock
-def test_child_cannot_write_outside_its_working_directory(tmp_path):
+def test_child_cannot_write_anywhere_not_even_its_working_directory(tmp_path):
     target = tmp_path / "outside.txt"
     assert "PermissionError" in run(f"open({str(target)!r}, 'w').write('x')")
     assert not target.exists()
-    assert run("open('inside.txt', 'w').write('x')") == "ok"
+    assert "PermissionError" in run("open('inside.txt', 'w').write('x')")
 
 
 @needs_landlock
@@ -81,7 +81,9 @@ def test_numpy_stays_unimportable_even_with_site_packages_on_the_path():
     ids=["signal-parent", "fork", "socket", "exec", "thread"],
 )
 def test_child_cannot_signal_fork_exec_connect_or_spawn_threads(snippet):
-    assert run(snippet).split(":")[0] in {"PermissionError", "RuntimeError"}
+    # Refused by the kernel (PermissionError, RuntimeError for threads) or not even loadable (ImportError:
+    # the socket and subprocess modules' native parts are outside what the child may read).
+    assert run(snippet).split(":")[0] in {"PermissionError", "RuntimeError", "ImportError"}
 
 
 KILL_PARENT = """

@@ -1,12 +1,12 @@
-"""The program a sandbox child runs: lock itself down, load the candidate, answer the parent's requests.
+"""The program a sandbox child runs: load the candidate, answer the parent's requests. Standard library only.
 
-Started as ``python -I -S child.py RESULT_FD``, with ``kernel_guards.py`` beside it (both stdlib only).
-Stdin carries length-prefixed marshal frames
-from the (trusted) parent: first the job (code, limits, paths, token), then requests: ``{"call": [A,
-B]}`` calls the job's entry point, ``{"snippet": src}`` runs test code in the candidate's namespace.
-Answers go to RESULT_FD as JSON lines, never to stdout (which the candidate may print anything to);
-an all-float matrix travels as raw doubles, which is fast to send and safe to read. Only plain data
-is sent: the parent re-checks every value, so nothing here needs to be trusted.
+Started by the launcher (``kernel_guards.py``) as ``python -I -S child.py RESULT_FD`` once the process is locked
+down. Stdin carries length-prefixed marshal frames from the (trusted) parent: first the job (code, entry point,
+token), then requests: ``{"call": [A, B]}`` calls the entry point (or ``"function"``, for the trusted reference
+children), ``{"snippet": src}`` runs test code in the candidate's namespace. Answers go to RESULT_FD as JSON
+lines, never to stdout (which the candidate may print anything to); an all-float matrix travels as raw
+doubles. Nothing here is trusted: the candidate shares this process and can read or replace anything in it,
+so the parent re-checks every value it gets, and measures time and protections from the outside.
 """
 
 import array
@@ -15,9 +15,10 @@ import builtins
 import json
 import marshal
 import os
-import resource
 import struct
 import sys
+
+_exec, _compile, _dumps = exec, compile, json.dumps  # bound before the candidate can replace the builtins
 
 
 def main() -> None:
@@ -32,53 +33,32 @@ def main() -> None:
     token = job["token"]
 
     def send(message: dict) -> None:
-        out.write(json.dumps({"token": token, **message}) + "\n")
+        out.write(_dumps({"token": token, **message}) + "\n")
 
-    send({"protections": _lock_down(job)})
+    applied = os.environ.pop("SANDBOX_GUARDS", "")
+    send({"protections": applied.split(",") if applied else []})
     namespace = {"__name__": "__candidate__", "__builtins__": builtins}
-    baseline = set(sys.modules)
     try:
-        exec(compile(job["code"], "<candidate>", "exec"), namespace)
-        function = namespace.get(job["entry_point"]) if job["entry_point"] else None
-        if job["entry_point"] and not callable(function):
-            raise NameError(f"no function named {job['entry_point']}")
+        _exec(_compile(job["code"], "<candidate>", "exec"), namespace)
+        entry = job["entry_point"]
+        if entry and not callable(namespace.get(entry)):
+            raise NameError(f"no function named {entry}")
     except BaseException as error:
         send({"ok": False, "error": _describe(error)})
         return
     send({"ok": True})
+    number = 0
     while (request := receive()) is not None:
+        number += 1
         try:
             if "snippet" in request:
-                exec(compile(request["snippet"], "<test>", "exec"), namespace)
+                _exec(_compile(request["snippet"], "<test>", "exec"), namespace)
                 answer = {"ok": True}
             else:
-                answer = _call(function, *request["call"])
+                answer = _call(namespace[request.get("function") or entry], *request["call"])
         except BaseException as error:
             answer = {"ok": False, "raised": True, "error": _describe(error)}
-        answer["foreign_modules"] = sorted(
-            name for name in set(sys.modules) - baseline if name.split(".")[0] not in sys.stdlib_module_names
-        )
-        send(answer)
-
-
-def _lock_down(job: dict) -> list[str]:
-    """Apply resource limits, then Landlock and seccomp when the parent asked for them."""
-    limits = job["limits"]
-    for name, value in limits.items():
-        resource.setrlimit(getattr(resource, name), (value, value))
-    active = ["rlimits"]
-    sys.path[:0] = job["extra_sys_path"]
-    if job["landlock"] or job["seccomp"]:
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        import kernel_guards  # imported late: its folder is not on an isolated interpreter's path
-
-        sys.path.pop(0)
-        if job["landlock"] and kernel_guards.apply_landlock(job["read_paths"], [os.getcwd()]):
-            active.append("landlock")
-        if job["seccomp"] and kernel_guards.apply_seccomp():
-            active.append("seccomp")
-        del sys.modules["kernel_guards"]
-    return active
+        send({**answer, "n": number})
 
 
 def _call(function, a: list, b: list) -> dict:

@@ -1,17 +1,19 @@
-"""The parent side: start a candidate in a fresh, locked-down child process and talk to it over a private pipe.
+"""The parent side: start a candidate in a fresh, locked-down child process and talk to it without trusting it.
 
-Always: an isolated interpreter (-I -S), a scrubbed environment, rlimits, its own session killed as a
-group, a temp dir removed afterwards, capped output, wall-clock deadlines, and answers on a pipe only
-the harness writes (with a per-run token). On top, the kernel protections found by ``probe``.
+Always: an isolated interpreter (-I -S), a scrubbed environment, rlimits, its own session killed as a group,
+a temp dir removed afterwards (however deep or odd what it left), capped output, a deadline on every read and
+write, and answers on a private pipe that must come back in order and in shape. Any surprise (a late, extra,
+malformed or foreign answer) kills the child and fails the rest of its requests. On top, the kernel
+protections found by ``probe``, applied by the launcher before the child program starts.
 """
 
 import contextlib
 import json
 import marshal
+import math
 import os
 import secrets
 import select
-import shutil
 import signal
 import struct
 import subprocess
@@ -21,11 +23,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from gpt_oss_grpo.sandbox.probe import CHILD_PROGRAM, interpreter_paths, protections, python
+from gpt_oss_grpo.sandbox.cleanup import remove_tree
+from gpt_oss_grpo.sandbox.probe import CHILD_PROGRAM, LAUNCHER, candidate_python, protections, read_rules
 from gpt_oss_grpo.sandbox.settings import settings
 
 _NOBODY = 65534
-_MAX_MESSAGE = 16 << 20
+_MAX_MESSAGE = 4 << 20
+_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1"}
 
 
 @dataclass
@@ -40,30 +44,51 @@ class Reply:
 class Child:
     """A running candidate. Use ``with start(code) as child: child.request({...})``."""
 
-    def __init__(self, code: str, entry_point: str | None, trusted: bool) -> None:
+    def __init__(self, code: str, entry_point: str | None, trusted: bool, deadline: float = math.inf) -> None:
         s, guard = settings(), protections()
-        interpreter = sys.executable if trusted else python()
-        read_paths = interpreter_paths(interpreter)  # may raise: before anything needs cleaning up
-        self.deadline = time.monotonic() + s.timeout_s
+        locked = not trusted
+        interpreter = candidate_python() if locked else sys.executable
+        layout = read_rules(interpreter) if locked else None  # may raise: nothing to clean up yet
+        rules = layout if guard.landlock else None
+        # What the child may have mapped as code: everything else seen in its memory maps is foreign.
+        self.allowed_code = {*layout.read_files, *layout.run} if layout else None
+        self.deadline = min(deadline, time.monotonic() + (s.timeout_s if locked else math.inf))
         self.token = secrets.token_hex(16)
+        self.failed = ""  # set once the child has misbehaved: later requests fail at once
+        self.answers = 0
         self.workdir = tempfile.mkdtemp(prefix="sandbox-")
         self.output = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
         self._buffer = b""
         self._reader, write_fd = os.pipe()
-        drop = guard.unprivileged_uid and not trusted
+        drop = guard.unprivileged_uid and locked
         if drop:
             os.chown(self.workdir, _NOBODY, _NOBODY)
-        prefix = ["unshare", "--net"] if guard.network_namespace and not trusted else []
-        prefix += ["--pid", "--fork", "--kill-child"] if guard.pid_namespace and not trusted else []
+        mib = 1 << 20
+        limits = {"RLIMIT_FSIZE": s.file_size_mb * mib, "RLIMIT_CORE": 0}
+        if locked:  # a trusted reference child lives across evaluations: no CPU budget to run out of
+            limits |= {"RLIMIT_CPU": s.cpu_s, "RLIMIT_AS": s.memory_mb * mib, "RLIMIT_NOFILE": s.open_files}
+            limits |= {"RLIMIT_NPROC": s.max_processes}
+        guards = {
+            "limits": limits,
+            "drop_capabilities": locked and guard.no_capabilities,
+            "landlock": vars(rules) if rules else None,
+            "seccomp": locked and guard.seccomp,
+            "env": _ENV,
+        }
+        # Trusted reference children keep their site-packages (NumPy); candidates get the bare standard library.
+        flags = ["-I", "-S", "-u"] if locked else ["-I", "-u"]
+        prefix = ["unshare", "--net"] if guard.network_namespace and locked else []
+        prefix += ["--pid", "--fork", "--kill-child"] if guard.pid_namespace and locked else []
+        command = [*prefix, interpreter, "-I", "-S", str(LAUNCHER), json.dumps(guards), "--", interpreter]
         try:
             self.process = subprocess.Popen(
-                [*prefix, interpreter, "-I", "-S", "-u", str(CHILD_PROGRAM), str(write_fd)],
+                [*command, *flags, str(CHILD_PROGRAM), str(write_fd)],
                 stdin=subprocess.PIPE,
                 stdout=self.output,
                 stderr=subprocess.STDOUT,
                 pass_fds=(write_fd,),
                 cwd=self.workdir,
-                env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1"},
+                env=_ENV,
                 start_new_session=True,
                 **({"user": _NOBODY, "group": _NOBODY, "extra_groups": []} if drop else {}),
             )
@@ -72,57 +97,76 @@ class Child:
             raise
         finally:
             os.close(write_fd)
-        mib = 1 << 20
-        limits = {"RLIMIT_CPU": s.cpu_s, "RLIMIT_FSIZE": s.file_size_mb * mib, "RLIMIT_CORE": 0}
-        if not trusted:
-            limits |= {
-                "RLIMIT_AS": s.memory_mb * mib,
-                "RLIMIT_NOFILE": s.open_files,
-                "RLIMIT_NPROC": s.max_processes,
-            }
-        job = {
-            "token": self.token,
-            "code": code,
-            "entry_point": entry_point,
-            "limits": limits,
-            "landlock": guard.landlock and not trusted,
-            "seccomp": guard.seccomp and not trusted,
-            "read_paths": read_paths,
-            "extra_sys_path": [p for p in sys.path if "-packages" in p] if trusted else [],
-        }
+        os.set_blocking(self.process.stdin.fileno(), False)
         self.clock_pid = self.process.pid
-        self.ready = self.request(job, s.call_timeout_s + 5)
-        if guard.pid_namespace and not trusted:
+        job = {"token": self.token, "code": code, "entry_point": entry_point}
+        self.ready = self.request(job, s.call_timeout_s + 5, numbered=False)
+        if guard.pid_namespace and locked:
             self.clock_pid = _only_child(self.process.pid)
-        wanted = {name for name in ("landlock", "seccomp") if job[name]}
+        asked = {
+            "landlock": bool(rules),
+            "seccomp": guards["seccomp"],
+            "no_capabilities": guards["drop_capabilities"],
+        }
+        wanted = {name for name, on in asked.items() if on}
         if self.ready.message and not wanted <= set(self.ready.message.get("protections", [])):
-            self.ready = Reply(None, 0, "the child could not apply its protections")  # fail closed
-        self.loaded = self.request(None, s.call_timeout_s) if self.ready.message else self.ready
+            self.ready = self._fail("the child could not apply its protections")  # fail closed
+        self.loaded = (
+            self.request(None, s.call_timeout_s, numbered=False) if self.ready.message else self.ready
+        )
 
-    def request(self, message: dict | None, timeout: float | None = None) -> Reply:
-        """Send one request (None = just wait) and read the answer, timing the child's CPU meanwhile."""
-        timeout = min(timeout or settings().call_timeout_s, self.deadline - time.monotonic())
+    def request(self, message: dict | None, timeout: float | None = None, numbered: bool = True) -> Reply:
+        """Send one request (None = just wait) and read its answer, timing the child's CPU meanwhile.
+
+        Never raises: a child that is slow, dead, or answers out of turn or out of shape is killed, and this and
+        every later request fail with the reason.
+        """
+        if self.failed:
+            return Reply(None, 0, self.failed)
+        deadline = time.monotonic() + max(0.0, min(timeout or settings().call_timeout_s, self._left()))
         start = _cpu_ns(self.clock_pid)
         try:
-            if message is not None:
-                frame = marshal.dumps(message)
-                self.process.stdin.write(struct.pack("<I", len(frame)) + frame)
-                self.process.stdin.flush()
-            line = self._read_line(time.monotonic() + max(timeout, 0))
-        except (OSError, ValueError) as error:
-            return Reply(None, 0, f"channel closed ({error})")
-        cpu = _cpu_ns(self.clock_pid) - start
-        if line is None:
-            failure = "timed out" if self.process.poll() is None else "child exited"
-            self.kill()
-            return Reply(None, cpu, failure)
-        try:
+            if message is not None and not self._write(marshal.dumps(message), deadline):
+                return self._fail("timed out" if self.process.poll() is None else "child exited", start)
+            line = self._read_line(deadline)
+            if line is None:
+                return self._fail("timed out" if self.process.poll() is None else "child exited", start)
             answer = json.loads(line)
-        except ValueError:
-            return Reply(None, cpu, "unreadable answer")
+        except (
+            Exception
+        ) as error:  # a closed pipe, a malformed or hostile answer: whatever it is, end the child
+            return self._fail(f"unreadable answer ({type(error).__name__})", start)
+        cpu = _cpu_ns(self.clock_pid) - start
         if not isinstance(answer, dict) or answer.pop("token", None) != self.token:
-            return Reply(None, cpu, "forged answer")
+            return self._fail("forged answer", start)
+        if numbered:
+            self.answers += 1
+            if answer.pop("n", None) != self.answers or self._buffer:
+                return self._fail("answer out of turn", start)
         return Reply(answer, cpu)
+
+    def _left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def _fail(self, why: str, cpu_start: int | None = None) -> Reply:
+        cpu = _cpu_ns(self.clock_pid) - cpu_start if cpu_start is not None else 0
+        self.failed = why
+        self.kill()
+        return Reply(None, max(cpu, 0), why)
+
+    def _write(self, frame: bytes, deadline: float) -> bool:
+        """Write one length-prefixed frame, or give up at the deadline (a child that stops reading fills the pipe)."""
+        data = memoryview(struct.pack("<I", len(frame)) + frame)
+        fd = self.process.stdin.fileno()
+        while data:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([], [fd], [], remaining)[1]:
+                return False
+            try:
+                data = data[os.write(fd, data) :]
+            except BlockingIOError:
+                continue
+        return True
 
     def _read_line(self, deadline: float) -> bytes | None:
         while b"\n" not in self._buffer:
@@ -136,6 +180,29 @@ class Child:
         line, self._buffer = self._buffer.split(b"\n", 1)
         return line
 
+    def foreign_mappings(self) -> list[str]:
+        """Executable memory in the child that its interpreter's own files do not account for, seen from outside.
+
+        Landlock makes such code unloadable; this check is what notices it where Landlock is missing.
+        """
+        if self.allowed_code is None:
+            return []
+        try:
+            lines = Path(f"/proc/{self.clock_pid}/maps").read_text().splitlines()
+        except OSError:
+            return []
+        found = set()
+        for line in lines:
+            fields = line.split(None, 5)
+            path = fields[5].strip() if len(fields) == 6 else ""
+            if "x" not in fields[1] or path in ("[vdso]", "[vsyscall]"):
+                continue
+            if not path.startswith("/"):
+                found.add(f"anonymous executable memory {fields[0]}")
+            elif os.path.realpath(path) not in self.allowed_code:
+                found.add(path)
+        return sorted(found)
+
     def printed(self) -> str:
         """What the candidate printed (capped)."""
         self.output.seek(0)
@@ -144,25 +211,33 @@ class Child:
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.kill()
+        with contextlib.suppress(OSError):
+            self.process.kill()
 
     def close(self) -> None:
-        self.kill()
-        self.process.wait()
-        with contextlib.suppress(OSError):
-            self.process.stdin.close()
-        self._cleanup()
+        try:
+            self.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=5)
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
+        finally:
+            self._cleanup()
 
     def _cleanup(self) -> None:
-        os.close(self._reader)
+        with contextlib.suppress(OSError):
+            os.close(self._reader)
         self.output.close()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        remove_tree(self.workdir)
 
 
 @contextlib.contextmanager
-def start(code: str, entry_point: str | None = "matmul", trusted: bool = False):
-    """Start a child running ``code``; ``trusted`` (reference solutions only) skips the lock-down."""
-    child = Child(code, entry_point, trusted)
+def start(code: str, entry_point: str | None = "matmul", trusted: bool = False, deadline: float = math.inf):
+    """Start a child running ``code``; ``trusted`` (reference solutions only) skips the lock-down.
+
+    The child gets ``sandbox.timeout_s`` of wall-clock time, or less when ``deadline`` (time.monotonic) is sooner.
+    """
+    child = Child(code, entry_point, trusted, deadline)
     try:
         yield child
     finally:

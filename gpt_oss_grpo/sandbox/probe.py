@@ -1,11 +1,14 @@
-"""Which OS protections this machine offers the sandbox's children, probed once per settings and logged.
+"""What this machine offers the sandbox's children: kernel protections, and what their interpreter may read.
 
-Protections, strongest first, each used when the machine offers it and logged once at start-up:
-Landlock (read-only stdlib, writable temp dir only, no TCP, no signals out); seccomp (no fork, threads,
-exec, kill, sockets, ptrace or namespaces); a network namespace; without seccomp, a pid namespace so no
-descendant outlives its evaluation; an unprivileged uid when root and the interpreter is world-readable.
+Protections, strongest first, each used when the machine offers it and logged once per settings: Landlock (read
+only the standard library's own files, no site-packages, no ctypes; write nothing; no TCP, no signals out); an
+allow-list seccomp filter (no processes, threads, signals, sockets or other processes, no new executable
+memory); no capabilities (root); a network namespace; without seccomp, a pid namespace so no descendant
+outlives its evaluation; an unprivileged uid when root and the interpreter and the sandbox files are
+world-readable.
 """
 
+import json
 import logging
 import os
 import shutil
@@ -20,14 +23,51 @@ from gpt_oss_grpo.sandbox import kernel_guards
 from gpt_oss_grpo.sandbox.settings import SandboxSettings, settings
 
 log = logging.getLogger("gpt_oss_grpo.sandbox")
-# The program every child runs; kernel_guards.py sits beside it and is imported by path (stdlib only).
-CHILD_PROGRAM = Path(__file__).with_name("child.py")
+SANDBOX_DIR = Path(__file__).parent
+CHILD_PROGRAM = SANDBOX_DIR / "child.py"  # the program every child runs (standard library only)
+LAUNCHER = SANDBOX_DIR / "kernel_guards.py"  # locks the process down, then execs the child program
+# Compiled standard-library modules a candidate may load: pure computation, no OS access, no foreign code.
+ALLOWED_EXTENSIONS = (
+    "_bisect", "_blake2", "_bz2", "_contextvars", "_csv", "_datetime", "_decimal", "_heapq", "_json", "_lzma",
+    "_md5", "_opcode", "_pickle", "_queue", "_random", "_sha1", "_sha256", "_sha3", "_sha512", "_statistics",
+    "_struct", "_typing", "array", "binascii", "cmath", "math", "unicodedata", "zlib",
+)  # fmt: skip
+# Standard-library folders a candidate may not read: other people's code (site-packages), native-code and
+# process tools, and what only tests and GUIs use.
+FORBIDDEN_STDLIB = frozenset({
+    "site-packages", "dist-packages", "lib-dynload", "ctypes", "multiprocessing", "concurrent", "asyncio",
+    "test", "idlelib", "tkinter", "turtledemo", "ensurepip", "venv", "lib2to3", "distutils", "sqlite3",
+    "curses", "dbm",
+})  # fmt: skip
+_LAYOUT = """
+import importlib, json, os, sys
+for name in sys.argv[1].split(","):
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        pass
+lib = os.path.dirname(os.__file__)
+mapped = sorted({line.split(None, 5)[5].strip() for line in open("/proc/self/maps") if len(line.split(None, 5)) == 6})
+print(json.dumps({"stdlib": lib, "dynload": os.path.join(lib, "lib-dynload"), "mapped": mapped,
+                  "extensions": [getattr(sys.modules.get(n), "__file__", None) for n in sys.argv[1].split(",")]}))
+"""
+
+
+@dataclass(frozen=True)
+class ReadRules:
+    """Landlock's grant for a candidate interpreter: what it may read, list and execute (and nothing else)."""
+
+    read_files: list[str]
+    read_dirs: list[str]
+    list_dirs: list[str]
+    run: list[str]
 
 
 @dataclass(frozen=True)
 class Protections:
     landlock: bool
     seccomp: bool
+    no_capabilities: bool
     network_namespace: bool
     pid_namespace: bool
     unprivileged_uid: bool
@@ -35,13 +75,14 @@ class Protections:
 
 @cache
 def _probe(s: SandboxSettings) -> Protections:
-    interpreter = s.python or sys.executable
+    interpreter = candidate_python(s)
+    rules = read_rules(interpreter)
     uid = (
         s.drop_privileges
         and os.geteuid() == 0
-        # The dropped uid must be able to read the interpreter and the child program (a checkout in a
-        # private folder, e.g. under mktemp -d, is not).
-        and all(map(_world_readable, [interpreter, *interpreter_paths(interpreter), str(CHILD_PROGRAM)]))
+        # The dropped uid must be able to read the interpreter and the sandbox files (a checkout in a private
+        # folder, e.g. under mktemp -d, is not).
+        and all(map(_world_readable, [*rules.run, *rules.list_dirs, str(CHILD_PROGRAM), str(LAUNCHER)]))
     )
     # unshare needs privileges the dropped uid lacks; seccomp and Landlock already cut the network there.
     netns = (
@@ -62,6 +103,7 @@ def _probe(s: SandboxSettings) -> Protections:
     found = Protections(
         landlock=s.landlock and kernel_guards.landlock_abi() > 0,
         seccomp=seccomp,
+        no_capabilities=os.geteuid() == 0 and not uid,
         network_namespace=netns,
         pid_namespace=pidns,
         unprivileged_uid=uid,
@@ -81,21 +123,48 @@ def protections() -> Protections:
     return _probe(settings())
 
 
-def python() -> str:
-    """The interpreter candidates run under."""
-    return settings().python or sys.executable
+def candidate_python(s: SandboxSettings | None = None) -> str:
+    """The interpreter candidates run under: the setting, else the base interpreter behind this (virtual) env.
+
+    A virtualenv's python is a link to its base interpreter; starting that directly keeps the venv's
+    site-packages (and its pyvenv.cfg) out of the candidate's reach.
+    """
+    chosen = (s or settings()).python or getattr(sys, "_base_executable", "") or sys.executable
+    return os.path.realpath(chosen)
 
 
 @cache
-def interpreter_paths(python: str) -> list[str]:
-    """What a child of ``python`` must read: its stdlib, extension modules and the system libraries."""
-    ask = "import os; lib = os.path.dirname(os.__file__); print(lib); print(os.path.join(lib, 'lib-dynload'))"
+def read_rules(python: str) -> ReadRules:
+    """What a candidate interpreter ``python`` may read under Landlock, from a probe of its real layout.
+
+    Every entry of its standard library but the forbidden folders; only the allowed extension modules; the
+    shared libraries it maps (found in /proc/self/maps, so pyenv, conda and distribution layouts all work).
+    """
     try:
-        found = subprocess.run([python, "-I", "-S", "-c", ask], capture_output=True, text=True, timeout=30)
-    except OSError as error:
-        raise RuntimeError(f"sandbox: cannot run the candidates' interpreter {python!r}: {error}") from None
-    system = ["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/dev/null", "/dev/urandom"]
-    return sorted({*found.stdout.split(), *(p for p in system if os.path.exists(p))})
+        found = subprocess.run(
+            [python, "-I", "-S", "-c", _LAYOUT, ",".join(ALLOWED_EXTENSIONS)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        layout = json.loads(found.stdout)
+    except (OSError, ValueError, subprocess.SubprocessError) as error:
+        raise RuntimeError(f"sandbox: cannot probe the candidates' interpreter {python!r}: {error}") from None
+    stdlib = Path(layout["stdlib"])
+    entries = [
+        e for e in stdlib.iterdir() if e.name not in FORBIDDEN_STDLIB and not e.name.startswith("config-")
+    ]
+    mapped = [p for p in layout["mapped"] if p.startswith("/") and os.path.isfile(p)]
+    loader = next((p for p in mapped if "/ld-linux" in p or "/ld-musl" in p), None)
+    run = sorted({os.path.realpath(python), *([os.path.realpath(loader)] if loader else [])})
+    files = {str(e) for e in entries if e.is_file()} | {p for p in layout["extensions"] if p}
+    files |= {os.path.realpath(p) for p in mapped} | {"/etc/ld.so.cache", str(CHILD_PROGRAM)}
+    return ReadRules(
+        read_files=sorted(files - set(run)),
+        read_dirs=sorted(str(e) for e in entries if e.is_dir()),
+        list_dirs=[str(stdlib), layout["dynload"]],
+        run=run,
+    )
 
 
 def _world_readable(path: str) -> bool:

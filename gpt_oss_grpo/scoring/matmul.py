@@ -3,12 +3,16 @@
 One child per distinct piece of code runs: a smoke call, correctness trials on fresh random matrices of
 varied shapes and element types, then timed trials on fresh n×n matrices. Every answer is checked here,
 in the trainer's process, against NumPy; speed is the child's CPU time as the kernel counts it (the
-child can neither fork nor start threads, so it cannot hide work), median of the trials.
+child can neither fork nor start threads, so it cannot hide work). Each timed trial is interleaved with
+the naive loop and NumPy on the same matrices in a trusted reference child, so the score is a ratio taken
+under the same conditions, whichever trainer process or moment measured it. Nothing here raises: a
+harness failure is a report with a note, scored like a candidate that does not run.
 """
 
+import atexit
 import base64
+import contextlib
 import math
-import statistics
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +44,10 @@ WRONG = -2.0
 NUMPY = "import numpy\ndef matmul(A, B):\n    return (numpy.asarray(A) @ numpy.asarray(B)).tolist()\n"
 
 
+REFERENCE_CODE = f"{NAIVE}\nnaive = matmul\n{NUMPY}\nfast = matmul\n"
+_NOTE_CHARS = 200
+
+
 @dataclass(frozen=True)
 class MatmulReport:
     """Everything the four rewards need about one candidate."""
@@ -47,8 +55,8 @@ class MatmulReport:
     facts: CodeFacts
     runs: bool = False  # the smoke call returned without raising or timing out
     error: float | None = None  # worst relative absolute error over all trials; None = some answer wrong
-    cpu_ns: int | None = None  # median CPU time of the timed trials; None = not timed
-    runtime_cheats: tuple[str, ...] = ()
+    speed: float | None = None  # speed_check's score from the timed trials; None = not timed
+    runtime_cheats: tuple[str, ...] = ()  # seen by the parent from outside (the child's memory maps)
     note: str = ""
 
     @property
@@ -63,46 +71,112 @@ class MatmulReport:
         return self.error is not None and self.error <= GRADES[0][0]
 
 
-def evaluate(code: str | None, trusted: bool = False) -> MatmulReport:
-    """Run ``code`` through every trial in one sandbox child."""
+def evaluate(code: str | None) -> MatmulReport:
+    """Run ``code`` through every trial in one sandbox child; never raises."""
     facts = analyse(code)
     if not facts.parses or not facts.defines_function("matmul"):
         return MatmulReport(facts, note="no parsable code defining matmul")
+    try:
+        return _run_trials(code, facts)
+    except Exception as error:  # a harness problem must cost this completion, never the trainer
+        return MatmulReport(facts, note=f"harness error: {type(error).__name__}: {error}"[:_NOTE_CHARS])
+
+
+def _run_trials(code: str, facts: CodeFacts) -> MatmulReport:
     rng = np.random.default_rng()
-    with sandbox.start(code, "matmul", trusted=trusted) as child:
+    with sandbox.start(code, "matmul") as child:
         if not child.loaded.message or not child.loaded.message.get("ok"):
             return MatmulReport(facts, note=_why(child.loaded))
-        errors, cheats = [], set()
-        smoke = _trial(child, np.array([[1, 2], [3, 4]]), np.array([[5, 6], [7, 8]]), errors, cheats)
+        errors: list[float | None] = []
+        smoke = _trial(child, np.array([[1, 2], [3, 4]]), np.array([[5, 6], [7, 8]]), errors)
         runs = bool(smoke.message) and not smoke.message.get("raised")
         for n, k, m, integer in CORRECTNESS_SHAPES if runs else []:
-            _trial(child, _random(rng, n, k, integer), _random(rng, k, m, integer), errors, cheats)
-        cpu = []
-        if runs and None not in errors and (trusted or not facts.cheats):
-            size = sandbox.settings().speed_matrix_size
-            for _ in range(sandbox.settings().speed_trials):
-                a, b = _random(rng, size, size, False), _random(rng, size, size, False)
-                reply = _trial(child, a, b, trial := [], cheats)
-                if reply.failure == "timed out":
-                    break  # correct but too slow to time: no speed reward, correctness stands
-                errors += trial
-                if None in trial:
-                    break
-                cpu.append(reply.cpu_ns)
+            _trial(child, _random(rng, n, k, integer), _random(rng, k, m, integer), errors)
+        speed = None
+        if runs and None not in errors and not facts.cheats:
+            speed = _timed_trials(child, rng, errors)
+        cheats = tuple(f"mapped foreign code: {path}" for path in child.foreign_mappings())
         worst = None if not errors or None in errors else max(errors)
-        timed = len(cpu) == sandbox.settings().speed_trials and worst is not None
-        note = "" if runs else _why(smoke)
-        return MatmulReport(
-            facts, runs, worst, int(statistics.median(cpu)) if timed else None, tuple(cheats), note
-        )
+        return MatmulReport(facts, runs, worst, speed if worst is not None else None, cheats, _why(smoke))
 
 
-def _trial(child: sandbox.Child, a: np.ndarray, b: np.ndarray, errors: list, cheats: set) -> sandbox.Reply:
+def _timed_trials(child: sandbox.Child, rng: np.random.Generator, errors: list) -> float | None:
+    """speed_check's score from trials interleaved with the references; None when a trial fails or times out.
+
+    Each trial times the naive loop, the candidate and NumPy on the same fresh matrices, one right after the
+    other. Other work on the machine only ever adds CPU time (cache misses, a busy sibling core), so the
+    fastest trial of each is its cleanest measurement; the ratios of those place the candidate on the scale.
+    """
+    size, trials = sandbox.settings().speed_matrix_size, sandbox.settings().speed_trials
+    naive, candidate, fast = [], [], []
+    with _reference_child() as reference:
+        warm_up = _random(rng, size, size, False)  # untimed: the first calls of a fresh process run slow
+        _reference_time(reference, warm_up, warm_up, "naive")
+        if _trial(child, warm_up, warm_up, errors).failure or None in errors:
+            return None
+        for _ in range(trials):
+            a, b = _random(rng, size, size, False), _random(rng, size, size, False)
+            naive.append(_reference_time(reference, a, b, "naive"))
+            reply = _trial(child, a, b, trial := [])
+            fast.append(_reference_time(reference, a, b, "fast"))
+            errors += trial
+            if reply.failure or None in trial:
+                return None  # too slow to time (correctness stands) or wrong: no speed reward
+            candidate.append(max(reply.cpu_ns, 1))
+    return speed_score(min(candidate) / min(naive), min(fast) / min(naive))
+
+
+def speed_score(candidate_ratio: float, numpy_ratio: float) -> float:
+    """5 at the naive loop's speed, 10 at NumPy's, log scale in between and beyond, clipped to [0, 10].
+
+    Both ratios are CPU times relative to the naive loop's on the same matrices.
+    """
+    span = max(math.log(1 / numpy_ratio), math.log(2))
+    return min(10.0, max(0.0, 5.0 + 5.0 * math.log(1 / candidate_ratio) / span))
+
+
+def _trial(child: sandbox.Child, a: np.ndarray, b: np.ndarray, errors: list) -> sandbox.Reply:
     reply = child.request({"call": [a.tolist(), b.tolist()]})
     message = reply.message or {}
-    cheats.update(f"imported {name} at run time" for name in message.get("foreign_modules", []))
     errors.append(result_error(_decode(message), a @ b) if message.get("ok") else None)
     return reply
+
+
+_idle_references: list[sandbox.Child] = []
+_pool_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _reference_child():
+    """A trusted child holding the naive loop and NumPy, reused across evaluations (NumPy loads once)."""
+    with _pool_lock:
+        child = _idle_references.pop() if _idle_references else None
+    if child is None:
+        child = sandbox.Child(REFERENCE_CODE, None, trusted=True)
+    healthy = False
+    try:
+        yield child
+        healthy = not child.failed
+    finally:
+        if healthy:
+            with _pool_lock:
+                _idle_references.append(child)
+        else:
+            child.close()
+
+
+def _reference_time(reference: sandbox.Child, a: np.ndarray, b: np.ndarray, function: str) -> int:
+    reply = reference.request({"call": [a.tolist(), b.tolist()], "function": function})
+    if not (reply.message or {}).get("ok"):
+        raise RuntimeError(f"the {function} reference failed: {reply.failure or reply.message}")
+    return max(reply.cpu_ns, 1)
+
+
+@atexit.register
+def _close_references() -> None:
+    with _pool_lock:
+        while _idle_references:
+            _idle_references.pop().close()
 
 
 def _decode(message: dict) -> object:
@@ -150,7 +224,7 @@ def _random(rng: np.random.Generator, rows: int, cols: int, integer: bool) -> np
 
 
 def _why(reply: sandbox.Reply) -> str:
-    return reply.failure or str((reply.message or {}).get("error", ""))[:200]
+    return (reply.failure or str((reply.message or {}).get("error", "")))[:_NOTE_CHARS]
 
 
 _cache: OrderedDict[str | None, MatmulReport] = OrderedDict()
@@ -172,36 +246,8 @@ def evaluate_many(codes: list[str | None]) -> list[MatmulReport]:
         return [done.get(c) or _cache[c] for c in codes]
 
 
-@dataclass(frozen=True)
-class References:
-    naive_ns: int
-    numpy_ns: int
-
-
-_references: References | None = None
-
-
-def references() -> References:
-    """CPU time of the naive triple loop and of NumPy on the speed trials, measured once per process."""
-    global _references
-    with _lock:
-        if _references is None:
-            naive, fast = evaluate(NAIVE, trusted=True), evaluate(NUMPY, trusted=True)
-            if naive.cpu_ns is None or fast.cpu_ns is None:
-                raise RuntimeError(f"reference solutions failed to run: {naive.note or fast.note}")
-            _references = References(naive.cpu_ns, max(fast.cpu_ns, 1))
-        return _references
-
-
 def clear_caches() -> None:
-    """Forget cached reports and references (benchmarks use this to score the same code afresh)."""
-    global _references
+    """Forget cached reports (benchmarks use this to score the same code afresh) and the reference children."""
     with _lock:
         _cache.clear()
-        _references = None
-
-
-def speed_score(cpu_ns: int, refs: References) -> float:
-    """5 at the naive loop's speed, 10 at NumPy's, log scale in between and beyond, clipped to [0, 10]."""
-    span = max(math.log(refs.naive_ns / refs.numpy_ns), math.log(2))
-    return min(10.0, max(0.0, 5.0 + 5.0 * math.log(refs.naive_ns / cpu_ns) / span))
+    _close_references()
