@@ -2,8 +2,9 @@
 
 Prints a table and writes JSON (--out): seconds to score a batch of honest completions with all four
 matmul rewards (batch sizes 8/16/32, one worker vs all cores), the notebook-style scorer on a batch of
-8, the spread (coefficient of variation) of the speed reward over repeated scoring of one completion, and
-the code task's tests_passed on HumanEval's canonical solutions.
+8, the spread (coefficient of variation) of the speed reward over repeated scoring of one completion (in
+one process, inside a parallel batch, and in fresh trainer processes), and the code task's tests_passed on
+HumanEval's canonical solutions.
 
     python bench/reward_pipeline.py --out bench/results/reward_pipeline.json [--smallest]
 """
@@ -15,6 +16,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -93,10 +95,20 @@ def batch(size: int) -> list[str]:
 
 def score_sandboxed(completions: list[str], workers: int) -> tuple[float, dict[str, list[float]]]:
     sandbox.configure(sandbox.SandboxSettings(workers=workers))
-    matmul.clear_caches()  # includes re-measuring the references
+    matmul.clear_caches()  # the reference children stay warm, as from a run's second step on
     start = time.perf_counter()
     scores = {f.__name__: f(completions) for f in REWARDS}
     return time.perf_counter() - start, scores
+
+
+def score_in_fresh_process(completion: str) -> float:
+    """speed_check of ``completion`` in a new Python process, as a new trainer process would score it."""
+    here = Path(__file__).resolve().parents[1]
+    program = f"import sys; sys.path.insert(0, {str(here)!r}); import reward_functions as rf; "
+    program += f"print(rf.speed_check([{completion!r}])[0])"
+    return float(
+        subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True).stdout
+    )
 
 
 def humaneval(limit: int | None, workers: int) -> dict:
@@ -160,6 +172,7 @@ def main() -> None:
     one = batch(1)
     alone = [score_sandboxed(one, 1)[1]["speed_check"][0] for _ in range(repeats)]
     in_batch = [score_sandboxed(batch(sizes[0]), cores)[1]["speed_check"][0] for _ in range(repeats)]
+    fresh = [score_in_fresh_process(one[0]) for _ in range(repeats)]
     benchmarker = notebook_scorer.Benchmarker(buffer_bytes)
     notebook = [notebook_scorer.speed_check(one, benchmarker, limit)[0] for _ in range(repeats)]
     results["speed_reward_spread"] = {
@@ -167,6 +180,7 @@ def main() -> None:
         for name, values in [
             ("sandbox_alone", alone),
             ("sandbox_in_parallel_batch", in_batch),
+            ("sandbox_fresh_processes", fresh),
             ("notebook", notebook),
         ]
     }

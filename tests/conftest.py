@@ -44,11 +44,15 @@ def tiny_args(model: Path, output_dir: Path, *overrides: str) -> list[str]:
     return args
 
 
-def sandbox_processes() -> list[int]:
-    """Pids of running sandbox children, found by the real child program's path in their command line."""
+def sandbox_processes(program_path: Path | None = None) -> list[int]:
+    """Pids of running candidate children: the child program (default: this checkout's) started with -S.
+
+    Trusted reference children (the naive loop and NumPy, reused across evaluations) run without -S and are
+    not counted.
+    """
     from gpt_oss_grpo.sandbox import CHILD_PROGRAM
 
-    program = str(CHILD_PROGRAM).encode()
+    program = str(program_path or CHILD_PROGRAM).encode()
     pids = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -56,6 +60,6 @@ def sandbox_processes() -> list[int]:
                 arguments = (entry / "cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if program in arguments:
+            if program in arguments and b"-S" in arguments:
                 pids.append(int(entry.name))
     return pids

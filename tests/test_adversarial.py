@@ -1,34 +1,46 @@
-"""Every hostile completion in tests/adversarial/ scores a total <= 0 and harms nothing.
+"""Every hostile completion in tests/adversarial/ earns nothing and harms nothing; every honest one is paid.
 
-For each: the total of the four matmul rewards is <= 0, the evaluation returns within its timeout plus
-one second, no file outside the sandbox appears or changes, and no sandbox process is left running.
+Cases start with "Escape: <what it tries>" (total <= 0) or "Honest: <what it does>" (total > 0). Each is
+scored beside an honest neighbour in one batch, in three settings: root without the uid drop (a checkout or
+interpreter in a private folder: these machines and CI), root dropping to nobody (a world-readable
+interpreter, as in the Docker image when run as root), and the whole trainer as an ordinary user (the
+Docker image's uid 10001: no capabilities to drop, no namespaces). Checked for each: the total, the
+evaluation within timeout_s + 1 s, the neighbour's total, the trainer's own limits, priority, scheduling
+and affinity, an honest completion scored afterwards, no file changed outside the sandbox, no process and
+no temp dir left behind.
 """
 
+from __future__ import annotations
+
+import json
 import os
+import re
+import shutil
+import stat
+import subprocess
+import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-import reward_functions as rf
 from gpt_oss_grpo import sandbox
-from gpt_oss_grpo.scoring import matmul
-from tests.conftest import sandbox_processes
+from tests import adversarial_runner
+from tests.adversarial_runner import CORPUS
+from tests.conftest import ROOT, sandbox_processes
 
-CORPUS = sorted((Path(__file__).parent / "adversarial").glob("*.md"))
-ROOT = Path(__file__).resolve().parents[1]
 MARKERS = [Path(p) for p in ("/tmp/adversarial_pwned.txt", "/root/adversarial_pwned.txt",
                              "/work/adversarial_pwned.txt", "/tmp/adversarial_secrets.txt")]  # fmt: skip
-SETTINGS = sandbox.SandboxSettings(workers=2, timeout_s=4.0, call_timeout_s=1.5)
-# As inside the Docker image: root, a world-readable interpreter, so children drop to nobody.
+SETTINGS = sandbox.SandboxSettings(workers=2, timeout_s=4.0, call_timeout_s=1.5, speed_trials=3)
 SYSTEM_PYTHON = "/usr/bin/python3"
-CONFIGS = {"default": SETTINGS, "dropped-uid": SETTINGS.model_copy(update={"python": SYSTEM_PYTHON})}
+NOBODY = 65534
+NEIGHBOUR_MIN = 15.0  # an honest neighbour earns 1 + 1 + 10 + a speed score near 5
+SETTINGS_NAMES = ["default", "dropped-uid", "non-root"]
 
 
 def _snapshot() -> dict[str, float]:
     """mtime of every project file (outside caches and git), to spot writes outside the sandbox."""
-    skip = {".git", "__pycache__", ".pytest_cache", ".ruff_cache", ".venv"}
+    skip = {".git", "__pycache__", ".pytest_cache", ".ruff_cache", ".venv", ".venv-unsloth"}
     return {
         str(p): p.stat().st_mtime
         for p in ROOT.rglob("*")
@@ -36,61 +48,113 @@ def _snapshot() -> dict[str, float]:
     }
 
 
-@pytest.fixture(scope="module", params=list(CONFIGS))
-def outcomes(request, monkeypatch_module):
+def _temp_dirs() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("sandbox-*")}
+
+
+def _pin(name: str) -> str:
+    """The exact pin of ``name`` in requirements.txt (one place for versions)."""
+    text = (ROOT / "requirements.txt").read_text()
+    return re.search(rf"^{name}==\S+", text, re.MULTILINE).group(0)
+
+
+def _run_as_nobody(settings: sandbox.SandboxSettings) -> tuple[dict, Path]:
+    """Score the corpus in a trainer process running as nobody, from a world-readable copy of the bundle."""
+    if os.geteuid() != 0 or not os.path.exists(SYSTEM_PYTHON):
+        pytest.skip(f"needs root (to start the ordinary user's process) and {SYSTEM_PYTHON}")
+    base = Path(tempfile.mkdtemp(prefix="adversarial-nonroot-", dir="/tmp"))
+    repo = base / "repo"
+    shutil.copytree(
+        ROOT / "gpt_oss_grpo", repo / "gpt_oss_grpo", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copytree(ROOT / "tests" / "adversarial", repo / "tests" / "adversarial")
+    shutil.copy(ROOT / "tests" / "adversarial_runner.py", repo / "tests")
+    shutil.copy(ROOT / "reward_functions.py", repo)
+    install = [str(ROOT / ".venv/bin/python"), "-m", "uv", "pip", "install", "-q", "-p", SYSTEM_PYTHON]
+    install += ["--target", str(base / "site"), _pin("numpy"), _pin("pydantic")]
+    subprocess.run(install, check=True, capture_output=True, timeout=300)
+    (base / "out").mkdir()
+    (base / "settings.json").write_text(settings.model_dump_json())
+    for path in [base, *base.rglob("*")]:
+        path.chmod(path.stat().st_mode | stat.S_IROTH | (stat.S_IXOTH if path.is_dir() else 0))
+    (base / "out").chmod(0o777)
+    result = subprocess.run(
+        [SYSTEM_PYTHON, str(repo / "tests" / "adversarial_runner.py"), str(base / "settings.json"),
+         str(base / "out" / "results.json")],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(base / "site"), "HF_TOKEN": "hf_adversarial_secret"},
+        user=NOBODY, group=NOBODY, extra_groups=[], capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads((base / "out" / "results.json").read_text()), base
+
+
+@pytest.fixture(scope="module", params=SETTINGS_NAMES)
+def outcomes(request):
     for marker in MARKERS:
         marker.unlink(missing_ok=True)
-    monkeypatch_module.setenv("HF_TOKEN", "hf_adversarial_secret")
-    if request.param == "dropped-uid" and (os.geteuid() != 0 or not os.path.exists(SYSTEM_PYTHON)):
-        pytest.skip(f"needs root and {SYSTEM_PYTHON}")
-    sandbox.configure(CONFIGS[request.param])
-    if request.param == "dropped-uid" and not sandbox.protections().unprivileged_uid:
-        sandbox.configure(sandbox.SandboxSettings())
-        pytest.skip(f"{SYSTEM_PYTHON} or the sandbox child program is not readable by other users here")
-    matmul.clear_caches()
-    before = _snapshot()
-
-    def score(path: Path) -> tuple[float, float]:
-        completion = [{"role": "assistant", "content": path.read_text()}]
-        start = time.monotonic()
-        works = rf.function_works([completion])[0]  # runs the one sandboxed evaluation
-        elapsed = time.monotonic() - start
-        rest = [f([completion])[0] for f in (rf.no_cheating, rf.correctness_check, rf.speed_check)]
-        return works + sum(rest), elapsed
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = dict(zip(CORPUS, pool.map(score, CORPUS), strict=True))
-    time.sleep(0.2)
-    matmul.clear_caches()  # also closes the reused reference children: no child.py process may remain
-    yield results, before, _snapshot(), sandbox_processes()
-    sandbox.configure(sandbox.SandboxSettings())
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
+    before, temp_before = _snapshot(), _temp_dirs()
+    copy = None
     with pytest.MonkeyPatch.context() as patch:
-        yield patch
+        patch.setenv("HF_TOKEN", "hf_adversarial_secret")
+        if request.param == "non-root":
+            results, copy = _run_as_nobody(SETTINGS)
+        else:
+            settings = SETTINGS
+            if request.param == "dropped-uid":
+                if os.geteuid() != 0 or not os.path.exists(SYSTEM_PYTHON):
+                    pytest.skip(f"needs root and {SYSTEM_PYTHON}")
+                settings = SETTINGS.model_copy(update={"python": SYSTEM_PYTHON})
+            sandbox.configure(settings)
+            if request.param == "dropped-uid" and not sandbox.protections().unprivileged_uid:
+                sandbox.configure(sandbox.SandboxSettings())
+                pytest.skip(f"{SYSTEM_PYTHON} or the sandbox files are not readable by other users here")
+            try:
+                results = adversarial_runner.score_corpus()
+            finally:
+                sandbox.configure(sandbox.SandboxSettings())
+    time.sleep(0.2)
+    left = sandbox_processes() + (
+        sandbox_processes(copy / "repo/gpt_oss_grpo/sandbox/child.py") if copy else []
+    )
+    yield {
+        **results,
+        "changed": before != _snapshot(),
+        "processes": left,
+        "temp_dirs": _temp_dirs() - temp_before,
+    }
+    if copy:
+        shutil.rmtree(copy, ignore_errors=True)
 
 
 def test_corpus_is_large_and_documented():
-    assert len(CORPUS) >= 25
+    assert len(CORPUS) >= 70
     for path in CORPUS:
-        assert path.read_text().startswith("Escape: "), f"{path.name} must say which escape it tries"
+        assert path.read_text().startswith(("Escape: ", "Honest: ")), f"{path.name} must say what it tries"
 
 
 @pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
-def test_hostile_completion_earns_nothing(path, outcomes):
-    results, _, _, _ = outcomes
-    total, elapsed = results[path]
-    assert total <= 0, f"{path.stem} scored {total}"
-    assert elapsed <= SETTINGS.timeout_s + 1.0, f"{path.stem} took {elapsed:.1f}s"
+def test_hostile_completion_earns_nothing_and_honest_code_is_paid(path, outcomes):
+    case = outcomes["cases"][path.stem]
+    if path.read_text().startswith("Honest: "):
+        assert case["total"] > 0, f"{path.stem} (honest) scored {case['total']}"
+    else:
+        assert case["total"] <= 0, f"{path.stem} scored {case['total']}"
+    assert case["elapsed"] <= SETTINGS.timeout_s + 1.0, f"{path.stem} took {case['elapsed']:.1f}s"
+    assert case["neighbour"] >= NEIGHBOUR_MIN, (
+        f"beside {path.stem}, the honest neighbour got {case['neighbour']} ({case['notes']})"
+    )
+
+
+def test_the_trainer_process_is_unchanged_and_still_scores_honest_code(outcomes):
+    assert outcomes["before"] == outcomes["after"]
+    assert outcomes["honest_after"] >= NEIGHBOUR_MIN
 
 
 def test_nothing_outside_the_sandbox_changed(outcomes):
-    _, before, after, _ = outcomes
-    assert before == after
+    assert not outcomes["changed"]
     assert not [m for m in MARKERS if m.exists()]
 
 
-def test_no_sandbox_process_left_running(outcomes):
-    assert outcomes[3] == []
+def test_no_sandbox_process_or_temp_dir_left(outcomes):
+    assert outcomes["processes"] == []
+    assert outcomes["temp_dirs"] == set()

@@ -18,6 +18,11 @@ def test_reward_pipeline_bench_smallest(tmp_path):
     assert ("notebook", 1) in scorers and ("sandbox", 1) in scorers
     assert all(b["seconds"] > 0 for b in figures["batches"])
     assert all(b["min_total"] > 0 for b in figures["batches"] if b["scorer"] == "sandbox")
-    assert set(figures["speed_reward_spread"]) == {"sandbox_alone", "sandbox_in_parallel_batch", "notebook"}
+    assert set(figures["speed_reward_spread"]) == {
+        "sandbox_alone",
+        "sandbox_in_parallel_batch",
+        "sandbox_fresh_processes",
+        "notebook",
+    }
     assert "speed-up vs notebook-style scorer" in result.stdout
     assert figures["humaneval"]["full_marks"] == figures["humaneval"]["problems"] == 8

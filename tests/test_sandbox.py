@@ -165,9 +165,10 @@ def test_without_seccomp_a_pid_namespace_still_reaps_detached_grandchildren():
     sandbox.configure(FAST.model_copy(update={"seccomp": False}))
     if not sandbox.protections().pid_namespace:
         pytest.skip("no pid namespace available here")
+    before = set(sandbox_processes())  # e.g. reference children that other tests left in their pool
     assert run(DETACH) == "ok"
     time.sleep(0.3)
-    assert sandbox_processes() == []
+    assert set(sandbox_processes()) - before == set()
 
 
 ROOT_PYTHON = "/usr/bin/python3"

@@ -68,15 +68,16 @@ class Child:
         if locked:  # a trusted reference child lives across evaluations: no CPU budget to run out of
             limits |= {"RLIMIT_CPU": s.cpu_s, "RLIMIT_AS": s.memory_mb * mib, "RLIMIT_NOFILE": s.open_files}
             limits |= {"RLIMIT_NPROC": s.max_processes}
+        # Trusted reference children see the trainer's import path (NumPy); candidates, the bare standard library.
+        env = _ENV if locked else {**_ENV, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        flags = ["-I", "-S", "-u"] if locked else ["-s", "-u"]
         guards = {
             "limits": limits,
             "drop_capabilities": locked and guard.no_capabilities,
             "landlock": vars(rules) if rules else None,
             "seccomp": locked and guard.seccomp,
-            "env": _ENV,
+            "env": env,
         }
-        # Trusted reference children keep their site-packages (NumPy); candidates get the bare standard library.
-        flags = ["-I", "-S", "-u"] if locked else ["-I", "-u"]
         prefix = ["unshare", "--net"] if guard.network_namespace and locked else []
         prefix += ["--pid", "--fork", "--kill-child"] if guard.pid_namespace and locked else []
         command = [*prefix, interpreter, "-I", "-S", str(LAUNCHER), json.dumps(guards), "--", interpreter]
@@ -97,6 +98,15 @@ class Child:
             raise
         finally:
             os.close(write_fd)
+        try:
+            self._start(code, entry_point, guards, locked, bool(rules))
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self, code: str, entry_point: str | None, guards: dict, locked: bool, landlock: bool) -> None:
+        """Hand the child its job, then wait until it is locked down and has loaded the code."""
+        s, guard = settings(), protections()
         os.set_blocking(self.process.stdin.fileno(), False)
         self.clock_pid = self.process.pid
         job = {"token": self.token, "code": code, "entry_point": entry_point}
@@ -104,7 +114,7 @@ class Child:
         if guard.pid_namespace and locked:
             self.clock_pid = _only_child(self.process.pid)
         asked = {
-            "landlock": bool(rules),
+            "landlock": landlock,
             "seccomp": guards["seccomp"],
             "no_capabilities": guards["drop_capabilities"],
         }

@@ -110,10 +110,6 @@ def _timed_trials(child: sandbox.Child, rng: np.random.Generator, errors: list) 
     size, trials = sandbox.settings().speed_matrix_size, sandbox.settings().speed_trials
     naive, candidate, fast = [], [], []
     with _reference_child() as reference:
-        warm_up = _random(rng, size, size, False)  # untimed: the first calls of a fresh process run slow
-        _reference_time(reference, warm_up, warm_up, "naive")
-        if _trial(child, warm_up, warm_up, errors).failure or None in errors:
-            return None
         for _ in range(trials):
             a, b = _random(rng, size, size, False), _random(rng, size, size, False)
             naive.append(_reference_time(reference, a, b, "naive"))
@@ -153,6 +149,13 @@ def _reference_child():
         child = _idle_references.pop() if _idle_references else None
     if child is None:
         child = sandbox.Child(REFERENCE_CODE, None, trusted=True)
+        if not (child.loaded.message or {}).get("ok"):
+            child.close()
+            raise RuntimeError(f"the reference child did not start: {_why(child.loaded) or child.printed()}")
+        size = sandbox.settings().speed_matrix_size
+        warm_up = _random(np.random.default_rng(), size, size, False)
+        for function in ("naive", "fast"):  # untimed: the first calls of a new process run slow
+            _reference_time(child, warm_up, warm_up, function)
     healthy = False
     try:
         yield child
@@ -170,13 +173,6 @@ def _reference_time(reference: sandbox.Child, a: np.ndarray, b: np.ndarray, func
     if not (reply.message or {}).get("ok"):
         raise RuntimeError(f"the {function} reference failed: {reply.failure or reply.message}")
     return max(reply.cpu_ns, 1)
-
-
-@atexit.register
-def _close_references() -> None:
-    with _pool_lock:
-        while _idle_references:
-            _idle_references.pop().close()
 
 
 def _decode(message: dict) -> object:
@@ -247,7 +243,14 @@ def evaluate_many(codes: list[str | None]) -> list[MatmulReport]:
 
 
 def clear_caches() -> None:
-    """Forget cached reports (benchmarks use this to score the same code afresh) and the reference children."""
+    """Forget cached reports (benchmarks use this to score the same code afresh)."""
     with _lock:
         _cache.clear()
-    _close_references()
+
+
+@atexit.register
+def close_reference_children() -> None:
+    """End the reused reference children (at exit, or for a test that checks no process is left)."""
+    with _pool_lock:
+        while _idle_references:
+            _idle_references.pop().close()
