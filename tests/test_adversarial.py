@@ -48,17 +48,13 @@ def _snapshot() -> dict[str, float]:
     }
 
 
-def _temp_dirs() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("sandbox-*")}
-
-
 def _pin(name: str) -> str:
     """The exact pin of ``name`` in requirements.txt (one place for versions)."""
     text = (ROOT / "requirements.txt").read_text()
     return re.search(rf"^{name}==\S+", text, re.MULTILINE).group(0)
 
 
-def _run_as_nobody(settings: sandbox.SandboxSettings) -> tuple[dict, Path]:
+def _run_as_nobody(settings: sandbox.SandboxSettings, temp: Path) -> tuple[dict, Path]:
     """Score the corpus in a trainer process running as nobody, from a world-readable copy of the bundle."""
     if os.geteuid() != 0 or not os.path.exists(SYSTEM_PYTHON):
         pytest.skip(f"needs root (to start the ordinary user's process) and {SYSTEM_PYTHON}")
@@ -81,7 +77,8 @@ def _run_as_nobody(settings: sandbox.SandboxSettings) -> tuple[dict, Path]:
     result = subprocess.run(
         [SYSTEM_PYTHON, str(repo / "tests" / "adversarial_runner.py"), str(base / "settings.json"),
          str(base / "out" / "results.json")],
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(base / "site"), "HF_TOKEN": "hf_adversarial_secret"},
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(base / "site"), "HF_TOKEN": "hf_adversarial_secret",
+             "TMPDIR": str(temp)},
         user=NOBODY, group=NOBODY, extra_groups=[], capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
@@ -92,12 +89,16 @@ def _run_as_nobody(settings: sandbox.SandboxSettings) -> tuple[dict, Path]:
 def outcomes(request):
     for marker in MARKERS:
         marker.unlink(missing_ok=True)
-    before, temp_before = _snapshot(), _temp_dirs()
+    before = _snapshot()
+    # The children's temp dirs go here, and only here (other runs on the machine use the system's).
+    temp = Path(tempfile.mkdtemp(prefix="adversarial-tmp-"))
+    temp.chmod(0o1777)
     copy = None
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HF_TOKEN", "hf_adversarial_secret")
+        patch.setattr(tempfile, "tempdir", str(temp))
         if request.param == "non-root":
-            results, copy = _run_as_nobody(SETTINGS)
+            results, copy = _run_as_nobody(SETTINGS, temp)
         else:
             settings = SETTINGS
             if request.param == "dropped-uid":
@@ -116,12 +117,9 @@ def outcomes(request):
     left = sandbox_processes() + (
         sandbox_processes(copy / "repo/gpt_oss_grpo/sandbox/child.py") if copy else []
     )
-    yield {
-        **results,
-        "changed": before != _snapshot(),
-        "processes": left,
-        "temp_dirs": _temp_dirs() - temp_before,
-    }
+    left_dirs = sorted(p.name for p in temp.iterdir())
+    yield {**results, "changed": before != _snapshot(), "processes": left, "temp_dirs": left_dirs}
+    shutil.rmtree(temp, ignore_errors=True)
     if copy:
         shutil.rmtree(copy, ignore_errors=True)
 
@@ -157,4 +155,4 @@ def test_nothing_outside_the_sandbox_changed(outcomes):
 
 def test_no_sandbox_process_or_temp_dir_left(outcomes):
     assert outcomes["processes"] == []
-    assert outcomes["temp_dirs"] == set()
+    assert outcomes["temp_dirs"] == []

@@ -36,7 +36,7 @@ _ALLOWED = {
     "read": 0, "write": 1, "open": 2, "close": 3, "stat": 4, "fstat": 5, "lstat": 6, "lseek": 8,
     "munmap": 11, "brk": 12, "rt_sigaction": 13, "rt_sigprocmask": 14, "rt_sigreturn": 15, "pread64": 17,
     "readv": 19, "writev": 20, "access": 21, "sched_yield": 24, "mremap": 25, "madvise": 28, "dup": 32,
-    "dup2": 33, "nanosleep": 35, "getpid": 39, "execve": 59, "exit": 60, "uname": 63, "fcntl": 72,
+    "dup2": 33, "nanosleep": 35, "getpid": 39, "execve": 59, "exit": 60, "uname": 63,
     "getdents": 78, "getcwd": 79, "readlink": 89, "gettimeofday": 96, "getrlimit": 97, "getrusage": 98,
     "sysinfo": 99, "times": 100, "getuid": 102, "getgid": 104, "geteuid": 107, "getegid": 108, "getppid": 110,
     "getgroups": 115, "sigaltstack": 131, "getpriority": 140, "arch_prctl": 158, "gettid": 186, "time": 201,
@@ -46,9 +46,12 @@ _ALLOWED = {
     "getrandom": 318, "statx": 332, "rseq": 334, "faccessat2": 439,
 }  # fmt: skip
 # Allowed only with these arguments (index, mask, value): the call passes when (arg & mask) == value.
-_MMAP, _MPROTECT, _IOCTL, _PRLIMIT64, _SCHED_GETAFFINITY = 9, 10, 16, 302, 204
+_MMAP, _MPROTECT, _IOCTL, _FCNTL, _PRLIMIT64, _SCHED_GETAFFINITY = 9, 10, 16, 72, 302, 204
 _PROT_EXEC, _MAP_ANONYMOUS = 0x4, 0x20
 _TCGETS, _FIONCLEX, _FIOCLEX = 0x5401, 0x5450, 0x5451  # "is this a terminal", and close-on-exec flags
+# fcntl: duplicate, read and set close-on-exec, read flags; never F_SETFL/F_SETOWN (O_ASYNC would let a
+# descriptor signal the trainer with SIGIO), locks or leases.
+_F_DUPFD, _F_GETFD, _F_SETFD, _F_GETFL, _F_DUPFD_CLOEXEC = 0, 1, 2, 3, 1030
 
 
 def landlock_abi() -> int:
@@ -137,10 +140,11 @@ def seccomp_program() -> list[tuple[int, int, int, int]]:
     # mprotect: never to executable.
     program += [(ld, 0, 0, 0), (jeq, 0, 4, _MPROTECT), (ld, 0, 0, arg(2)), (jset, 0, 1, _PROT_EXEC)]
     program += [(ret, 0, 0, deny), (ret, 0, 0, allow)]
-    # ioctl only to ask "is this a terminal" and for close-on-exec; prlimit64 and sched_getaffinity only on the
-    # process itself (pid 0).
+    # ioctl only to ask "is this a terminal" and for close-on-exec; fcntl as above; prlimit64 and
+    # sched_getaffinity only on the process itself (pid 0).
     checks = (
         (_IOCTL, 1, (_TCGETS, _FIONCLEX, _FIOCLEX)),
+        (_FCNTL, 1, (_F_DUPFD, _F_GETFD, _F_SETFD, _F_GETFL, _F_DUPFD_CLOEXEC)),
         (_PRLIMIT64, 0, (0,)),
         (_SCHED_GETAFFINITY, 0, (0,)),
     )
