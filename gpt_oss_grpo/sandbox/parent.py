@@ -80,7 +80,16 @@ class Child:
         }
         prefix = ["unshare", "--net"] if guard.network_namespace and locked else []
         prefix += ["--pid", "--fork", "--kill-child"] if guard.pid_namespace and locked else []
-        command = [*prefix, interpreter, "-I", "-S", str(LAUNCHER), json.dumps(guards), "--", interpreter]
+        command = [
+            *prefix,
+            interpreter,
+            "-I",
+            "-S",
+            str(LAUNCHER),
+            marshal.dumps(guards).hex(),
+            "--",
+            interpreter,
+        ]
         try:
             self.process = subprocess.Popen(
                 [*command, *flags, str(CHILD_PROGRAM), str(write_fd)],
