@@ -32,7 +32,7 @@ from gpt_oss_grpo.sandbox.probe import interpreter_paths
 log = logging.getLogger(__name__)
 CHILD_PROGRAM = Path(__file__).with_name("worker_child.py")
 START_TIMEOUT_S = 120.0  # importing sympy or reasoning-gym: seconds on a quiet machine, more on a busy one
-_MAX_LINE = 1 << 20
+_MAX_LINE = 16 << 20  # a chunk of generated rows (ARC questions run to kilobytes each)
 
 
 class WorkerError(RuntimeError):
@@ -40,7 +40,10 @@ class WorkerError(RuntimeError):
 
 
 class Worker:
-    """One child for one kind of request (``math`` or ``reasoning_gym``, see worker_child.py)."""
+    """One child for one kind of request (``math`` or ``reasoning_gym``, see worker_child.py).
+
+    The reasoning-gym child also generates the task's rows, so the trainer never imports that library.
+    """
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
@@ -49,18 +52,18 @@ class Worker:
         self._workdir = ""
         self._buffer = b""
 
-    def request(self, message: dict) -> dict | None:
-        """The child's answer ``{"ok": ..., "value" | "error": ...}``; None when it ran out of time or died."""
+    def request(self, message: dict, timeout: float | None = None) -> dict | None:
+        """The child's answer ``{"ok": ..., "value" | "error": ...}``; None when it ran out of time or died.
+
+        ``timeout`` defaults to ``sandbox.call_timeout_s`` (one answer); generating a task's rows takes longer.
+        """
+        timeout = timeout or settings().call_timeout_s
         with self._lock:
             if self._process is None:
                 self._start()
-            answer = self._exchange(message, settings().call_timeout_s)
+            answer = self._exchange(message, timeout)
             if answer is None:
-                log.warning(
-                    "scoring worker %s: no answer within %ss; scored as wrong",
-                    self.kind,
-                    settings().call_timeout_s,
-                )
+                log.warning("scoring worker %s: no answer within %ss; scored as wrong", self.kind, timeout)
                 self.stop()
             return answer
 
@@ -105,6 +108,7 @@ class Worker:
                 "MPLCONFIGDIR": self._workdir,
                 "OPENBLAS_NUM_THREADS": "1",
                 "OMP_NUM_THREADS": "1",
+                "PYTHONHASHSEED": "0",  # reasoning-gym's entries must come out the same in every child
             },
             start_new_session=True,
         )

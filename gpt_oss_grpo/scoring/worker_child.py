@@ -70,24 +70,56 @@ def _math():
 
 
 def _reasoning_gym():
-    """``{"dataset", "config", "index", "answer"}`` -> the generator's own ``score_answer`` for that entry.
+    """Generates entries and scores answers for reasoning-gym, both here, under one fixed hash seed.
 
-    The entry is regenerated from its generator, config and index (generators are deterministic), so the
-    scorer sees exactly the entry, and the config, that the question came from.
+    ``{"generate": {"dataset", "config", "start", "stop"}}`` -> the entries' questions and answers (or the
+    one-line ``problem`` with the generator's name or options); ``{"dataset", "config", "index", "answer"}``
+    -> the generator's own ``score_answer``. Scoring regenerates the entry from generator, config and index,
+    so the scorer sees exactly the entry, and the config, that the question came from; a few generators
+    depend on the hash seed (word_ladder, ransom_note, ...), which is why generation happens here too.
     """
+    import dataclasses
+    import difflib
+    import functools
     import warnings
 
     warnings.filterwarnings("ignore")
     import reasoning_gym
+    from reasoning_gym.factory import DATASETS
 
-    generators: dict[tuple[str, str], object] = {}
+    @functools.cache
+    def generator(name: str, config: str):
+        return reasoning_gym.create_dataset(name, **json.loads(config))
 
-    def handle(request: dict) -> float:
-        key = (request["dataset"], request["config"])
-        if key not in generators:
-            generators[key] = reasoning_gym.create_dataset(key[0], **json.loads(key[1]))
-        generator = generators[key]
-        return float(generator.score_answer(answer=request["answer"], entry=generator[request["index"]]))
+    @functools.lru_cache(maxsize=4096)
+    def entry(name: str, config: str, index: int) -> dict:
+        return generator(name, config)[index]
+
+    def generate(dataset: str, config: str, start: int, stop: int) -> dict:
+        name = dataset
+        if name not in DATASETS:
+            close = difflib.get_close_matches(name, DATASETS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            return {
+                "problem": f"name: unknown generator {name!r}; {hint}available: {', '.join(sorted(DATASETS))}"
+            }
+        allowed = [f.name for f in dataclasses.fields(DATASETS[name][1]) if f.name not in ("seed", "size")]
+        if unknown := sorted(set(json.loads(config)) - {"seed", "size", *allowed}):
+            return {
+                "problem": f"config: unknown option {unknown[0]!r} for {name}; allowed: {', '.join(allowed)}"
+            }
+        try:
+            generator(name, config)
+        except (AssertionError, ValueError, TypeError) as error:
+            return {"problem": f"config: invalid for {name}: {error or type(error).__name__}"}
+        found = [entry(name, config, index) for index in range(start, stop)]
+        return {"entries": [{"question": e["question"], "answer": str(e["answer"])} for e in found]}
+
+    def handle(request: dict) -> float | dict:
+        if "generate" in request:
+            return generate(**request["generate"])
+        found = entry(request["dataset"], request["config"], request["index"])
+        return float(generator(request["dataset"], request["config"]).score_answer(request["answer"], found))
 
     return handle
 

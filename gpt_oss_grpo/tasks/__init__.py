@@ -18,8 +18,16 @@ from gpt_oss_grpo.tasks.dataset import DatasetTask
 from gpt_oss_grpo.tasks.jsonl import JsonlTask
 from gpt_oss_grpo.tasks.matmul import MATMUL_PROMPT, MatmulTask
 from gpt_oss_grpo.tasks.reasoning import ReasoningProblem, ReasoningTask
+from gpt_oss_grpo.tasks.reasoning_gym import ReasoningGymTask
 
-TASK_CLASSES: tuple[type[TaskBase], ...] = (MatmulTask, CodeTask, ReasoningTask, JsonlTask, DatasetTask)
+TASK_CLASSES: tuple[type[TaskBase], ...] = (
+    MatmulTask,
+    CodeTask,
+    ReasoningTask,
+    JsonlTask,
+    DatasetTask,
+    ReasoningGymTask,
+)
 Task = Annotated[typing.Union[TASK_CLASSES], Field(discriminator="type")]  # noqa: UP007 (built from the tuple)
 # Every accepted `type:` value (old names included) -> its schema, derived from each class's `type` literal.
 TASK_TYPES: dict[str, type[TaskBase]] = {
@@ -36,6 +44,7 @@ __all__ = [
     "JsonlTask",
     "MatmulTask",
     "ReasoningEffort",
+    "ReasoningGymTask",
     "ReasoningProblem",
     "ReasoningTask",
     "Task",
