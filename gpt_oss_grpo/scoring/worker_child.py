@@ -128,10 +128,9 @@ HANDLERS = {"math": _math, "reasoning_gym": _reasoning_gym}
 
 
 def _describe(error: BaseException) -> str:
-    try:
-        return f"{type(error).__name__}: {error}"[:300]
-    except BaseException:
-        return type(error).__name__
+    """One line about a failure (a hostile exception whose str() raises ends this child; the parent starts
+    another)."""
+    return f"{type(error).__name__}: {error}"[:300]
 
 
 if __name__ == "__main__":
