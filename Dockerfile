@@ -27,7 +27,7 @@ ENV PYTHONUNBUFFERED=1 \
 WORKDIR /app
 
 # Dependencies first, so editing code does not reinstall them. The constraint keeps the base image's CUDA torch.
-COPY requirements.txt requirements-gpu.txt constraints-gpu.txt ./
+COPY requirements.txt requirements-gpu.txt requirements-reasoning-gym.txt constraints-gpu.txt ./
 RUN python -m pip install -c constraints-gpu.txt -r requirements-gpu.txt
 
 # Non-root user. The writable folders are world-writable (sticky) because train.sh runs the container as the

@@ -94,7 +94,8 @@ def tests_passed(completions: list, **kwargs) -> list[float]:
 @reward(penalty=0.0, needs=("answer",))
 def answer_match(completions: list, **kwargs) -> list[float]:
     """1.0 if the final answer (last \\boxed{}, else an "Answer:" line, else the last number) equals the
-    row's ``answer`` after normalising (numbers within a relative 1e-4), else 0.0."""
+    row's ``answer`` after normalising (numbers within a relative 1e-4) or, for other mathematical answers,
+    by math-verify (\\frac{1}{2} = 0.5, \\{1,2\\} = \\{2,1\\}; time-bounded per answer), else 0.0."""
     gold = _column(kwargs, "answer", "answer_match", completions)
     found = [answers.extract_answer(text) for text in _finals(completions)]
     return [
@@ -106,6 +107,20 @@ def answer_match(completions: list, **kwargs) -> list[float]:
 def format_ok(completions: list, **kwargs) -> list[float]:
     """1.0 if the completion reached a final answer stated explicitly (\\boxed{} or "Answer:"), else 0.0."""
     return [float(answers.explicit_answer(text) is not None) for text in _finals(completions)]
+
+
+# --- reasoning_gym task: the generator's own scorer ---------------------------------------------------
+
+
+@reward(penalty=0.0, needs=("rg_dataset", "rg_config", "rg_index"))
+def reasoning_gym_score(completions: list, **kwargs) -> list[float]:
+    """The reasoning-gym generator's own ``score_answer`` (0..1) for the final answer (last \\boxed{}, else
+    the text after the last "Answer:", else the whole final channel); run in a locked-down child."""
+    rows = zip(kwargs["rg_dataset"], kwargs["rg_config"], kwargs["rg_index"], strict=True)
+    return [
+        answers.generator_score(answers.free_form_answer(text), *row)
+        for text, row in zip(_finals(completions), rows, strict=True)
+    ]
 
 
 # --- a user-added reward (see README: "Adding a reward") ---------------------------------------------

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import string
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from datasets import Dataset
 
 ReasoningEffort = Literal["low", "medium", "high"]
 Row = dict[str, Any]
@@ -15,13 +18,14 @@ class TaskBase(BaseModel):
     """A task type: its config schema, the rewards it trains with by default, and the rows it builds.
 
     Rows are plain dicts with `prompt` (chat messages) and `reasoning_effort`; every other key becomes a dataset
-    column that reaches the reward functions as a keyword argument.
+    column that reaches the reward functions as a keyword argument. A task backed by `datasets` returns a
+    `Dataset` with those columns instead, so large data never round-trips through Python dicts.
     """
 
     model_config = ConfigDict(extra="forbid", validate_default=True)
     default_rewards: ClassVar[tuple[str, ...]]
 
-    def rows(self) -> list[Row]:
+    def rows(self) -> list[Row] | Dataset:
         raise NotImplementedError
 
 
