@@ -167,6 +167,15 @@ def read_rules(python: str) -> ReadRules:
     )
 
 
+def library_read_dirs() -> list[str]:
+    """What a scoring library's child (math-verify, reasoning-gym: trusted code fed untrusted answers) may read
+    once it has imported its library: the standard library, the trainer's site-packages and the system
+    libraries, for the modules it loads on demand. Its own start-up is not restricted."""
+    stdlib = os.path.dirname(os.__file__)
+    system = [p for p in ("/lib", "/lib64", "/usr/lib", "/usr/lib64") if os.path.isdir(p)]
+    return sorted({stdlib, *(p for p in sys.path if "-packages" in p and os.path.isdir(p)), *system})
+
+
 def _world_readable(path: str) -> bool:
     parts = Path(os.path.realpath(path)).parts
     for i in range(1, len(parts) + 1):

@@ -27,7 +27,7 @@ from functools import cache
 from pathlib import Path
 
 from gpt_oss_grpo.sandbox import kernel_guards, protections, settings
-from gpt_oss_grpo.sandbox.probe import interpreter_paths
+from gpt_oss_grpo.sandbox.probe import library_read_dirs
 
 log = logging.getLogger(__name__)
 CHILD_PROGRAM = Path(__file__).with_name("worker_child.py")
@@ -92,8 +92,7 @@ class Worker:
             "landlock": guard.landlock,
             "seccomp": guard.seccomp,
             "guards": str(Path(kernel_guards.__file__).parent),
-            "read_paths": [*interpreter_paths(sys.executable), *(p for p in sys.path if "-packages" in p)],
-            "write_paths": [self._workdir],
+            "read_dirs": library_read_dirs(),
         }
         self._process = subprocess.Popen(
             [sys.executable, "-I", "-u", str(CHILD_PROGRAM), self.kind],

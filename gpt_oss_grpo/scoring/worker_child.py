@@ -4,8 +4,8 @@ Started by worker.py as ``python -I -u worker_child.py KIND`` (stdlib plus the l
 The first stdin line is the lock-down job (rlimits, Landlock and seccomp switches, paths); every later line
 is one request, answered on stdout with ``{"ok": true, "value": ...}`` or ``{"ok": false, "error": ...}``.
 The library is imported before Landlock and seccomp close the door, so its start-up may read and write as
-usual; the scorers that then run on untrusted answers can read only the interpreter and site-packages, write
-only the temp dir, and start no process, thread or connection. Anything they print is discarded.
+usual; the scorers that then run on untrusted answers can read only the interpreter, its libraries and
+site-packages, write nothing, and start no process, thread or connection. Anything they print is discarded.
 """
 
 import json
@@ -45,7 +45,7 @@ def _lock_down(job: dict) -> list[str]:
         import kernel_guards  # the sandbox's (stdlib only), imported by path
 
         sys.path.pop(0)
-        if job["landlock"] and kernel_guards.apply_landlock(job["read_paths"], job["write_paths"]):
+        if job["landlock"] and kernel_guards.apply_landlock([], job["read_dirs"], [], []):
             active.append("landlock")
         if job["seccomp"] and kernel_guards.apply_seccomp():
             active.append("seccomp")
