@@ -58,8 +58,8 @@ class Child:
         self.answers = 0
         self.workdir = tempfile.mkdtemp(prefix="sandbox-")
         self.output = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
-        self._buffer = b""
         self._reader, write_fd = os.pipe()
+        self._lines = LineReader(self._reader, _MAX_MESSAGE)
         drop = guard.unprivileged_uid and locked
         if drop:
             os.chown(self.workdir, _NOBODY, _NOBODY)
@@ -147,7 +147,7 @@ class Child:
         try:
             if message is not None and not self._write(marshal.dumps(message), deadline):
                 return self._fail("timed out" if self.process.poll() is None else "child exited", start)
-            line = self._read_line(deadline)
+            line = self._lines.read(deadline)
             if line is None:
                 return self._fail("timed out" if self.process.poll() is None else "child exited", start)
             answer = json.loads(line)
@@ -160,7 +160,7 @@ class Child:
             return self._fail("forged answer", start)
         if numbered:
             self.answers += 1
-            if answer.pop("n", None) != self.answers or self._buffer:
+            if answer.pop("n", None) != self.answers or self._lines.pending:
                 return self._fail("answer out of turn", start)
         return Reply(answer, cpu)
 
@@ -186,18 +186,6 @@ class Child:
             except BlockingIOError:
                 continue
         return True
-
-    def _read_line(self, deadline: float) -> bytes | None:
-        while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([self._reader], [], [], remaining)[0]:
-                return None
-            chunk = os.read(self._reader, 1 << 16)
-            if not chunk or len(self._buffer) > _MAX_MESSAGE:
-                return None
-            self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        return line
 
     def foreign_mappings(self) -> list[str]:
         """Executable memory in the child that its interpreter's own files do not account for, seen from outside.
@@ -248,6 +236,26 @@ class Child:
             os.close(self._reader)
         self.output.close()
         remove_tree(self.workdir)
+
+
+class LineReader:
+    """Newline-terminated messages from an untrusted writer, each read against a deadline and a size cap."""
+
+    def __init__(self, fd: int, limit: int) -> None:
+        self.fd, self.limit, self.pending = fd, limit, b""
+
+    def read(self, deadline: float) -> bytes | None:
+        """The next line; None past ``deadline`` (time.monotonic), at end of file, or past ``limit`` bytes."""
+        while b"\n" not in self.pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
+                return None
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk or len(self.pending) > self.limit:
+                return None
+            self.pending += chunk
+        line, self.pending = self.pending.split(b"\n", 1)
+        return line
 
 
 @contextlib.contextmanager

@@ -15,7 +15,6 @@ import contextlib
 import json
 import logging
 import os
-import select
 import shutil
 import signal
 import subprocess
@@ -27,6 +26,7 @@ from functools import cache
 from pathlib import Path
 
 from gpt_oss_grpo.sandbox import kernel_guards, protections, settings
+from gpt_oss_grpo.sandbox.parent import LineReader
 from gpt_oss_grpo.sandbox.probe import library_read_dirs
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class Worker:
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._workdir = ""
-        self._buffer = b""
+        self._lines: LineReader | None = None
 
     def request(self, message: dict, timeout: float | None = None) -> dict | None:
         """The child's answer ``{"ok": ..., "value" | "error": ...}``; None when it ran out of time or died.
@@ -77,7 +77,7 @@ class Worker:
                     pipe.close()
             self._process = None
         shutil.rmtree(self._workdir, ignore_errors=True)
-        self._buffer = b""
+        self._lines = None
 
     def _start(self) -> None:
         guard = protections()
@@ -111,6 +111,7 @@ class Worker:
             },
             start_new_session=True,
         )
+        self._lines = LineReader(self._process.stdout.fileno(), _MAX_LINE)
         ready = self._exchange(job, START_TIMEOUT_S)
         wanted = {name for name in ("landlock", "seccomp") if job[name]}
         if not ready or not ready.get("ok") or not wanted <= set(ready.get("value", [])):
@@ -122,23 +123,10 @@ class Worker:
         try:
             self._process.stdin.write(json.dumps(message).encode() + b"\n")
             self._process.stdin.flush()
-            line = self._read_line(time.monotonic() + timeout)
+            line = self._lines.read(time.monotonic() + timeout)
             return json.loads(line) if line is not None else None
         except (OSError, ValueError):
             return None
-
-    def _read_line(self, deadline: float) -> bytes | None:
-        stdout = self._process.stdout.fileno()
-        while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([stdout], [], [], remaining)[0]:
-                return None
-            chunk = os.read(stdout, 1 << 16)
-            if not chunk or len(self._buffer) > _MAX_LINE:
-                return None
-            self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        return line
 
 
 @cache
