@@ -77,7 +77,7 @@ def print_dry_run(
         table.add_column(column)
     for func, weight in zip(reward_funcs, weights, strict=True):
         summary = (func.__doc__ or "").strip().splitlines()
-        table.add_row(func.__name__, f"{weight:g}", summary[0] if summary else "")
+        table.add_row(repr(func), f"{weight:g}", summary[0] if summary else "")  # name(params), if any
     out.print(table)
 
 
