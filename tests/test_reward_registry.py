@@ -121,6 +121,7 @@ def test_params_from_config_are_bound_and_checked_against_the_signature():
         ROOT / "reward_functions.py", RewardSpec(name="length_penalty", weight=0.5, params={"max_chars": 100})
     )
     assert weights == [0.5] and repr(funcs[0]) == "length_penalty(max_chars=100)"
+    assert funcs[0].__doc__.startswith("Discourages padding")  # --dry-run shows the function's, not partial's
     assert funcs[0](["x" * 150]) == [-0.5]
     for params, expected in [
         ({"max_char": 10}, "params.max_char: not a parameter of the function (did you mean 'max_chars'?)"),

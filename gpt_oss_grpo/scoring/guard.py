@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import math
@@ -75,7 +76,7 @@ class GuardedReward:
         self, name: str, function: RewardFunc, penalty: float, needs: tuple[str, ...], params: dict[str, Any]
     ) -> None:
         self.__name__ = name
-        self.__doc__ = inspect.getdoc(function)
+        self.__doc__ = inspect.getdoc(function.func if isinstance(function, functools.partial) else function)
         self.function = function
         self.penalty = penalty
         self.needs = needs
