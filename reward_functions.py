@@ -3,7 +3,7 @@ r"""Reward functions for GRPO training: edit this file to change what the model 
 A reward is any public function here that takes ``completions`` and returns one score per completion::
 
     def my_custom_reward(completions, **kwargs) -> list[float]:
-        return [float("```python" in completion[0]["content"]) for completion in completions]
+        return [float("def " in completion[0]["content"]) for completion in completions]
 
 Name it under ``rewards:`` in config.yaml (``- my_custom_reward``, or ``{name: ..., weight: ..., params: {...}}``).
 What it receives, as TRL documents for chat data:
