@@ -48,6 +48,14 @@ def test_a_model_that_cannot_be_fetched_is_one_line_without_retries(tmp_path, en
     assert len(lines) == len(set(lines)), "a line printed twice"
 
 
+def test_a_missing_local_folder_is_named_as_one(run_train):
+    code, _, err = run_train("--dry-run", "--set", "model.name=/no/such/model/folder")
+    assert code == 2
+    assert err.strip().splitlines()[-1] == (
+        "error: model.name: no folder '/no/such/model/folder' (a hub id looks like org/name)"
+    )
+
+
 def test_every_library_log_record_prints_once(tmp_path):
     """huggingface_hub and datasets attach their own stderr handler and also propagate to the root's rich one."""
     script = """

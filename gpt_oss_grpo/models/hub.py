@@ -24,7 +24,7 @@ def prepare(name: str) -> None:
     global _offline_because
     from huggingface_hub import constants
 
-    if _offline_because is not None or Path(name).is_dir():
+    if _offline_because is not None or _is_path(name):
         return
     if constants.HF_HUB_OFFLINE:
         _offline_because = "HF_HUB_OFFLINE is set"
@@ -37,6 +37,8 @@ def prepare(name: str) -> None:
 
 def load_error(name: str, path: str, error: Exception) -> ConfigError:
     """The one line for a model or tokenizer ``name`` (loaded from ``path``) that could not be loaded."""
+    if _is_path(path) and not Path(path).is_dir():
+        return ConfigError(f"model.name: no folder {name!r} (a hub id looks like org/name)")
     if _offline_because is not None and not Path(path).is_dir():
         return ConfigError(
             f"model.name: {name!r} is not in the local Hugging Face cache and {_offline_because}: fetch it "
@@ -44,6 +46,11 @@ def load_error(name: str, path: str, error: Exception) -> ConfigError:
             "weights), or set model.name to a local folder"
         )
     return ConfigError(f"model.name: cannot load {name!r}: {str(error).splitlines()[0]}")
+
+
+def _is_path(name: str) -> bool:
+    """A local folder, or something only a path can look like (a hub id is ``org/name``)."""
+    return Path(name).is_dir() or name.startswith(("/", ".", "~")) or name.count("/") > 1
 
 
 def _answers(endpoint: str) -> bool:
