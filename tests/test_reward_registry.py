@@ -218,6 +218,29 @@ def test_needed_columns_are_checked_once_before_training_in_one_line(tmp_path):
         registry.check_columns(user, ["prompt", "label", "scale"])
 
 
+def test_a_reward_without_kwargs_must_take_every_keyword_trl_passes(tmp_path):
+    path = user_file(
+        tmp_path,
+        """
+        def narrow(completions):
+            return [0.0] * len(completions)
+
+        def explicit(completions, prompts, completion_ids, trainer_state, log_extra, log_metric, answer):
+            return [0.0] * len(completions)
+        """,
+    )
+    (funcs, _) = build(path, "narrow", "explicit")
+    with pytest.raises(ConfigError) as error:
+        registry.check_columns(funcs, ["prompt", "answer"])
+    assert str(error.value) == (
+        "rewards: narrow cannot take the keyword 'completion_ids' that TRL passes to every reward; "
+        "add **kwargs to its parameters"
+    )
+    registry.check_columns(funcs[1:], ["prompt", "answer"])
+    with pytest.raises(ConfigError, match="explicit cannot take the keyword 'messages'"):
+        registry.check_columns(funcs[1:], ["prompt", "answer", "messages"])
+
+
 def test_none_means_cannot_judge_and_survives_the_guard(tmp_path):
     path = user_file(
         tmp_path,

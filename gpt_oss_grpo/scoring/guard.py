@@ -69,11 +69,18 @@ class GuardedReward:
     """A reward function made failure-proof, called by TRL exactly like the function it wraps.
 
     ``name`` is what TRL logs it under (``rewards/<name>/mean``), ``function`` the reward with its config.yaml
-    ``params`` already bound (``functools.partial``), ``needs`` the dataset columns it reads.
+    ``params`` already bound (``functools.partial``), ``needs`` the dataset columns it reads, ``accepts`` the
+    keyword arguments it can take (None: any, it has ``**kwargs``).
     """
 
     def __init__(
-        self, name: str, function: RewardFunc, penalty: float, needs: tuple[str, ...], params: dict[str, Any]
+        self,
+        name: str,
+        function: RewardFunc,
+        penalty: float,
+        needs: tuple[str, ...],
+        params: dict[str, Any],
+        accepts: frozenset[str] | None = None,
     ) -> None:
         self.__name__ = name
         self.__doc__ = inspect.getdoc(function.func if isinstance(function, functools.partial) else function)
@@ -81,6 +88,7 @@ class GuardedReward:
         self.penalty = penalty
         self.needs = needs
         self.params = params
+        self.accepts = accepts
 
     def __repr__(self) -> str:
         bound = ", ".join(f"{key}={value!r}" for key, value in self.params.items())

@@ -96,9 +96,21 @@ def build_reward_funcs(
 
 
 def check_columns(rewards: Sequence[GuardedReward], columns: Iterable[str]) -> None:
-    """Before training: every column a reward needs exists, and no ``params`` key shadows a column."""
+    """Before training: every column a reward needs exists, no ``params`` key shadows a column, and a reward
+    without ``**kwargs`` takes every keyword TRL will pass it (else each of its calls would fail)."""
     columns = list(columns)
+    passed = [
+        *sorted(TRL_ARGUMENTS - {"completions", "environments"}),
+        *(c for c in columns if c != "prompt"),
+    ]
     for reward_func in rewards:
+        if reward_func.accepts is not None and (
+            refused := [k for k in passed if k not in reward_func.accepts]
+        ):
+            raise ConfigError(
+                f"rewards: {reward_func.__name__} cannot take the keyword {refused[0]!r} that TRL passes to "
+                "every reward; add **kwargs to its parameters"
+            )
         if missing := [need for need in reward_func.needs if need not in columns]:
             raise ConfigError(
                 f"rewards: {reward_func.__name__} needs the dataset column {missing[0]!r}, which this task "
@@ -117,12 +129,15 @@ def _build(spec: RewardSpec, path: Path) -> GuardedReward:
         raise ConfigError(f"rewards: {spec.name}: async reward functions are not supported; use a plain def")
     params = _checked_params(spec, function)
     needs = [*getattr(function, "reward_needs", ()), *_required_columns(function, params)]
+    parameters = _parameters(function)
+    takes_any = not parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
     return GuardedReward(
         name=getattr(function, "__name__", type(function).__name__),
         function=functools.partial(function, **params) if params else function,
         penalty=float(getattr(function, "reward_penalty", 0.0)),
         needs=tuple(dict.fromkeys(needs)),
         params=params,
+        accepts=None if takes_any else frozenset(parameters),
     )
 
 
