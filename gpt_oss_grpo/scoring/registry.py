@@ -129,15 +129,13 @@ def _build(spec: RewardSpec, path: Path) -> GuardedReward:
         raise ConfigError(f"rewards: {spec.name}: async reward functions are not supported; use a plain def")
     params = _checked_params(spec, function)
     needs = [*getattr(function, "reward_needs", ()), *_required_columns(function, params)]
-    parameters = _parameters(function)
-    takes_any = not parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
     return GuardedReward(
         name=getattr(function, "__name__", type(function).__name__),
         function=functools.partial(function, **params) if params else function,
         penalty=float(getattr(function, "reward_penalty", 0.0)),
         needs=tuple(dict.fromkeys(needs)),
         params=params,
-        accepts=None if takes_any else frozenset(parameters),
+        accepts=_keywords(function),
     )
 
 
@@ -186,9 +184,7 @@ def _attribute(module: ModuleType, attribute: str, name: str) -> RewardFunc:
         raise ConfigError(f"rewards: {name}: {module.__name__} has no {attribute!r}{hint}")
     if not callable(function):
         raise ConfigError(f"rewards: {name}: not a function but {type(function).__name__}")
-    parameters = _parameters(function)
-    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
-    if parameters and "completions" not in parameters and not takes_any:
+    if (keywords := _keywords(function)) is not None and "completions" not in keywords:
         raise ConfigError(f"rewards: {name}: takes no `completions` argument (TRL passes it by name)")
     return function
 
@@ -232,6 +228,17 @@ def _parameters(function: Callable) -> dict[str, inspect.Parameter]:
         return dict(inspect.signature(function).parameters)
     except (TypeError, ValueError):  # a builtin or C callable: nothing to check
         return {}
+
+
+def _keywords(function: Callable) -> frozenset[str] | None:
+    """The keyword arguments ``function`` can take; None when it takes any (``**kwargs``, or no signature)."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return None
+    return frozenset(p.name for p in parameters if p.kind is not p.POSITIONAL_ONLY)
 
 
 def _checked_params(spec: RewardSpec, function: Callable) -> dict[str, Any]:
