@@ -152,13 +152,14 @@ class GuardedReward:
         return logs
 
     def _report(self, index: int, error: Exception) -> None:
+        text = str(error)[:200]  # an error may quote the completion: keep the line (and the key) short
         self._warn_once(
-            str(error),
+            f"{type(error).__name__}: {text}",
             "reward %s failed on completion %d, scored %s: %s: %s",
             index,
             self.penalty,
             type(error).__name__,
-            error,
+            text,
         )
 
     def _warn_once(self, key: str, message: str, *args: object) -> None:
