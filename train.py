@@ -19,7 +19,7 @@ from gpt_oss_grpo.models.backend import resolve_backend
 from gpt_oss_grpo.models.loading import load_model, load_tokenizer
 from gpt_oss_grpo.monitoring import install_monitoring, write_report
 from gpt_oss_grpo.prompts import longest_prompt_tokens, render_prompts
-from gpt_oss_grpo.scoring.registry import build_reward_funcs
+from gpt_oss_grpo.scoring.registry import build_reward_funcs, check_columns
 from gpt_oss_grpo.training import (
     build_trainer,
     check_grpo_fields,
@@ -43,6 +43,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     dataset = build_dataset(config.task)
     tokenizer = load_tokenizer(config.model)
     dataset = render_prompts(dataset, tokenizer)
+    check_columns(reward_funcs, dataset.column_names)
     grpo_args = grpo_arguments(config, longest_prompt_tokens(dataset, tokenizer), weights)
     if args.dry_run:
         cli.print_dry_run(

@@ -51,9 +51,26 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def setup_logging() -> None:
+    """Every log record printed once, by rich on stderr.
+
+    huggingface_hub and datasets give their loggers a stderr handler of their own and still pass records on to
+    the root logger, so each record printed twice (transformers does the same when CI is set): their handlers
+    are removed and everything goes through the root's one handler.
+    """
+    import datasets.utils.logging  # noqa: F401  (each attaches its handler on import: do it now, then undo it)
+    import huggingface_hub.utils.logging  # noqa: F401
+    import transformers.utils.logging
+
     logging.basicConfig(
         level=logging.INFO, format="%(message)s", handlers=[RichHandler(console=console, show_path=False)]
     )
+    transformers.utils.logging.disable_default_handler()
+    for logger in [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)]:
+        for handler in list(logger.handlers):
+            if type(handler) is logging.StreamHandler:  # a library's own stderr/stdout handler
+                logger.removeHandler(handler)
+                logger.propagate = True
+    transformers.utils.logging.enable_propagation()
     for noisy in ("httpx", "urllib3", "filelock"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -77,7 +94,7 @@ def print_dry_run(
         table.add_column(column)
     for func, weight in zip(reward_funcs, weights, strict=True):
         summary = (func.__doc__ or "").strip().splitlines()
-        table.add_row(func.__name__, f"{weight:g}", summary[0] if summary else "")
+        table.add_row(repr(func), f"{weight:g}", summary[0] if summary else "")  # name(params), if any
     out.print(table)
 
 

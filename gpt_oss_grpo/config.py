@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import logging
+import typing
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,6 +28,7 @@ from pydantic import (
 from gpt_oss_grpo.errors import ConfigError
 from gpt_oss_grpo.monitoring import MonitorSettings
 from gpt_oss_grpo.sandbox import SandboxSettings
+from gpt_oss_grpo.scoring.registry import RewardSpec
 from gpt_oss_grpo.tasks import TASK_TYPES, MatmulTask, Task
 
 log = logging.getLogger(__name__)
@@ -98,11 +100,6 @@ class GrpoSettings(BaseModel):
         return self
 
 
-class RewardSpec(_Section):
-    name: str
-    weight: float = 1.0
-
-
 class RunConfig(_Section):
     model: ModelSettings = Field(default_factory=ModelSettings)
     lora: LoraSettings = Field(default_factory=LoraSettings)
@@ -119,9 +116,9 @@ class RunConfig(_Section):
             return [{"name": item} if isinstance(item, str) else item for item in value]
         return value
 
-    def reward_specs(self) -> list[tuple[str, float]]:
-        specs = self.rewards or [RewardSpec(name=name) for name in self.task.default_rewards]
-        return [(spec.name, spec.weight) for spec in specs]
+    def reward_specs(self) -> list[RewardSpec]:
+        """The rewards to train with: the `rewards:` list, or the task type's defaults."""
+        return self.rewards or [RewardSpec(name=name) for name in self.task.default_rewards]
 
 
 def _set_override(raw: dict[str, Any], assignment: str) -> None:
@@ -147,10 +144,18 @@ def _error_location(loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], type[BaseMod
     else:
         section, parents = RunConfig, loc[:-1]
     for part in parents:
+        if isinstance(part, int):  # an item of a list: the section is the list's item model
+            continue
         field = section.model_fields.get(str(part)) if section else None
-        annotation = field.annotation if field else None
-        section = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+        section = _model_in(field.annotation) if field else None
     return loc, section
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The section model an annotation holds: `Model`, `list[Model]`, `Model | None`, ..."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next(filter(None, map(_model_in, typing.get_args(annotation))), None)
 
 
 def describe_validation_error(error: ValidationError) -> str:

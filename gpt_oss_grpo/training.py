@@ -15,7 +15,6 @@ from gpt_oss_grpo.config import GrpoSettings, RunConfig
 from gpt_oss_grpo.errors import ConfigError
 from gpt_oss_grpo.models.loading import LoadedModel
 from gpt_oss_grpo.run_files import FINAL_MODEL_DIR, RESOLVED_CONFIG_FILE
-from gpt_oss_grpo.scoring.registry import failure_counts
 
 if TYPE_CHECKING:  # TRL is imported late on purpose: Unsloth, when chosen, must patch it first (models/)
     from datasets import Dataset
@@ -63,19 +62,11 @@ def grpo_arguments(config: RunConfig, prompt_tokens: int, reward_weights: list[f
 def build_trainer(
     args: GRPOConfig, loaded: LoadedModel, dataset: Dataset, reward_funcs: list[Callable[..., list[float]]]
 ) -> GRPOTrainer:
+    """TRL's own GRPOTrainer (Unsloth's rewritten one on CUDA): the guarded rewards report their failures and
+    verdicts through TRL's log_metric and log_extra hooks, so nothing here needs a subclass."""
     from trl import GRPOTrainer
 
-    class GuardedGRPOTrainer(GRPOTrainer):
-        """GRPOTrainer plus the reward-failure counts in every log line: added in `log`, because Trainer copies
-        the logs into its history before callbacks see them. Defined here, after Unsloth has patched TRL."""
-
-        def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
-            logs.update(
-                {f"rewards/{name}/failures": float(count) for name, count in failure_counts().items()}
-            )
-            super().log(logs, start_time)
-
-    return GuardedGRPOTrainer(
+    return GRPOTrainer(
         model=loaded.model,
         processing_class=loaded.tokenizer,
         reward_funcs=reward_funcs,
@@ -92,7 +83,10 @@ def save_resolved_config(config: RunConfig) -> Path:
     path = Path(config.grpo.output_dir) / RESOLVED_CONFIG_FILE
     if PartialState().is_main_process:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
+        resolved = config.model_copy(
+            update={"rewards": config.reward_specs()}
+        )  # the task's defaults spelt out
+        path.write_text(yaml.safe_dump(resolved.model_dump(mode="json"), sort_keys=False))
     return path
 
 

@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 import reward_functions as rf  # noqa: E402
 from gpt_oss_grpo import sandbox  # noqa: E402
 from gpt_oss_grpo.scoring import matmul  # noqa: E402
+from gpt_oss_grpo.scoring.harmony import completion_text, extract_python_code  # noqa: E402
 
 CORPUS = sorted((Path(__file__).parent / "adversarial").glob("*.md"))
 REWARDS = (rf.function_works, rf.no_cheating, rf.correctness_check, rf.speed_check)
@@ -61,9 +62,8 @@ def score_corpus() -> dict:
         hostile = _message(path.read_text())
         neighbour = _message(f"```python\n# neighbour {index}\n{HONEST}```")
         start = time.monotonic()
-        reports = matmul.evaluate_many(
-            rf._codes([hostile, neighbour])
-        )  # both at once, as in a training batch
+        codes = [extract_python_code(completion_text(c)) for c in (hostile, neighbour)]
+        reports = matmul.evaluate_many(codes)  # both at once, as in a training batch
         elapsed = time.monotonic() - start
         cases[path.stem] = {
             "total": _total(hostile),

@@ -55,6 +55,7 @@ def crafted_output_dir(folder: Path, steps: int = 100) -> Path:
                 "reward": step / 10 + k,
                 "rewards": {"works": 1.0, "correct": step / 10 + k - 1, "fast": 0.0},
                 "advantage": k - 1.5,
+                "extra": {"matmul_verdict": "correct" if k else "no code block"},
             }
             for k in range(4)
         ]

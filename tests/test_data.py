@@ -121,7 +121,7 @@ task:
     assert config.grpo.per_device_train_batch_size == 2  # adjusted so groups are whole
     assert config.grpo.model_dump()["warmup_steps"] == 1  # passed through to GRPOConfig
     assert config.lora.alpha == 16
-    assert [name for name, _ in config.reward_specs()] == [
+    assert [spec.name for spec in config.reward_specs()] == [
         "function_works",
         "no_cheating",
         "correctness_check",

@@ -36,6 +36,7 @@ def test_report_has_plots_figures_warnings_completions_and_config(tmp_path):
     worst = text.index("### Worst completions")
     assert text.index("**step 100, reward 13**") in range(best, worst)
     assert text.index("**step 1, reward 0.1**") > worst
+    assert text.index("matmul_verdict: no code block") > text.index("**step 1, reward 0.1**")
     # completions hold ``` fences, so they are shown inside a longer fence
     assert "````text\n```python\ndef matmul(A, B):\n    return 300\n```\n````" in text
     assert "unsloth/gpt-oss-20b" in text and "learning_rate: 5.0e-05" in text

@@ -95,7 +95,9 @@ def test_kill_then_ctrl_c_then_resume_ends_at_max_steps_with_continuous_logs(tin
     assert [group["step"] for group in groups] == list(range(1, max_steps + 1))  # one group a step
     assert all(len(group["completions"]) == 2 for group in groups)  # num_generations
     first = groups[0]["completions"][0]
-    assert set(first) == {"completion", "reward", "rewards", "advantage"}
+    assert set(first) == {"completion", "reward", "rewards", "advantage", "extra"}
+    assert set(first["extra"]) == {"matmul_verdict"}  # why the matmul rewards paid what they did
+    assert set(groups[0]["columns"]) == {"reasoning_effort", "messages"}  # the row, for rescoring
     assert set(first["rewards"]) == {"function_works", "no_cheating", "correctness_check", "speed_check"}
     assert math.isclose(first["reward"], sum(first["rewards"].values()), rel_tol=1e-6)
     assert len(list((out / "runs").rglob("events.out.tfevents.*"))) == 3  # one per process

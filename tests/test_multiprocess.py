@@ -22,6 +22,22 @@ from tests.conftest import ROOT, tiny_args
 
 RANK_UMASK = 'if [ "$RANK" = 0 ]; then umask 022; else umask 077; fi; exec "$@"'
 RANK_1_FILES = {"rng_state_1.pth"}
+# One reward fails on every completion of rank 1 only (a counter kept per process would show rank 0's zero);
+# the other logs each completion's length as a completions-table column, on both ranks.
+RANK_REWARDS = """
+import os
+
+
+def rank_1_fails(completions, **kwargs):
+    if os.environ["RANK"] == "1":
+        raise RuntimeError("rank 1 cannot score")
+    return [1.0] * len(completions)
+
+
+def chars(completions, log_extra, **kwargs):
+    log_extra("chars", [len(completion[0]["content"]) for completion in completions])
+    return [0.0] * len(completions)
+"""
 
 
 def _free_port() -> int:
@@ -30,7 +46,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _launch(workdir: Path, model: Path, out: Path) -> subprocess.CompletedProcess[str]:
+def _launch(workdir: Path, model: Path, out: Path, rewards: Path) -> subprocess.CompletedProcess[str]:
     command = [
         sys.executable,
         "-m",
@@ -50,7 +66,13 @@ def _launch(workdir: Path, model: Path, out: Path) -> subprocess.CompletedProces
         "rank-umask",
         sys.executable,
         str(ROOT / "train.py"),
-        *tiny_args(model, out, "grpo.max_steps=2", "grpo.save_steps=2"),
+        *tiny_args(
+            model,
+            out,
+            "grpo.max_steps=2",
+            "grpo.save_steps=2",
+            f"rewards=[function_works, '{rewards}:rank_1_fails', '{rewards}:chars']",
+        ),
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
@@ -61,7 +83,9 @@ def test_two_cpu_processes_train_together_and_only_rank_0_writes(tmp_path, tiny_
     workdir = tmp_path / "cwd"
     workdir.mkdir()
     out = tmp_path / "run"
-    result = _launch(workdir, tiny_gpt_oss, out)
+    rewards = tmp_path / "rank_rewards.py"
+    rewards.write_text(RANK_REWARDS)
+    result = _launch(workdir, tiny_gpt_oss, out, rewards)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
 
     checkpoint = out / "checkpoint-2"
@@ -69,8 +93,21 @@ def test_two_cpu_processes_train_together_and_only_rank_0_writes(tmp_path, tiny_
     assert (checkpoint / "adapter_model.safetensors").is_file()
     assert sorted(path.name for path in out.glob("checkpoint-*")) == ["checkpoint-2"]
     assert (out / "final_model/adapter_model.safetensors").is_file()
-    steps = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
-    assert steps == [1, 2], "one metrics row per step: a second writer would duplicate them"
+    metrics = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in metrics] == [1, 2], (
+        "one metrics row per step: a second writer would duplicate"
+    )
+    # TRL's log_metric averages over both processes: half of each step's completions (rank 1's) failed.
+    assert [row["rewards/rank_1_fails/failures"] for row in metrics] == [0.5, 0.5]
+    assert [row["rewards/function_works/failures"] for row in metrics] == [0.0, 0.0]
+    completions = [
+        item
+        for line in (out / "completions.jsonl").read_text().splitlines()
+        for item in json.loads(line)["completions"]
+    ]
+    assert len(completions) == 8  # 2 steps x 2 processes x 2 completions, gathered by TRL with their columns
+    assert all(item["extra"]["chars"] == len(item["completion"]) for item in completions)
+    assert sorted(item["rewards"]["rank_1_fails"] for item in completions) == [0.0] * 4 + [1.0] * 4
 
     def mode(path: Path) -> int:
         return stat.S_IMODE(path.stat().st_mode)

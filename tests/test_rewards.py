@@ -10,6 +10,7 @@ import pytest
 import reward_functions as rf
 from gpt_oss_grpo import sandbox
 from gpt_oss_grpo.scoring import matmul, registry
+from gpt_oss_grpo.scoring.registry import RewardSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 MATMUL = [rf.function_works, rf.no_cheating, rf.correctness_check, rf.speed_check]
@@ -117,10 +118,10 @@ def test_code_task_pays_the_fraction_of_tests_passed(quick_calls):
     tests = [
         ["assert add(1, 2) == 3", "assert add(2, 2) == 5", "assert add('a', 'b') == 'ab'", "while True: pass"]
     ]
-    assert rf.tests_passed([code], tests=tests, entry_point=["add"]) == [0.5]
+    logged = {}
+    assert rf.tests_passed([code], tests=tests, entry_point=["add"], log_extra=logged.__setitem__) == [0.5]
+    assert logged == {"tests_verdict": ["passed 2/4 tests"]}
     assert rf.tests_passed([code], tests=[["assert add(1, 1) == 2"]], entry_point=["sub"]) == [0.0]
-    with pytest.raises(ValueError, match="needs the dataset column 'tests'"):
-        rf.tests_passed([code])
     with pytest.raises(ValueError, match="list of Python snippets"):
         rf.tests_passed([code], tests=["assert add(1, 1) == 2"])
 
@@ -144,7 +145,15 @@ def test_reasoning_rewards(text, answer, match, formatted):
 
 
 def test_length_penalty_is_zero_for_short_and_negative_for_padded_completions():
-    assert rf.length_penalty(["x" * 100, "x" * 4500, "x" * 10_000]) == [0.0, -0.5, -1.0]
+    texts = ["x" * 100, "x" * 4500, "x" * 10_000]
+    assert rf.length_penalty([[{"role": "assistant", "content": t}] for t in texts]) == [0.0, -0.5, -1.0]
+
+
+def test_the_reward_file_examples_run_as_doctests():
+    import doctest
+
+    result = doctest.testmod(rf)
+    assert result.attempted >= 3 and result.failed == 0
 
 
 def test_registry_lists_rewards_and_names_unknown_ones_in_one_line():
@@ -152,7 +161,7 @@ def test_registry_lists_rewards_and_names_unknown_ones_in_one_line():
     assert {"function_works", "no_cheating", "correctness_check", "speed_check", "tests_passed",
             "answer_match", "format_ok", "length_penalty"} <= set(found)  # fmt: skip
     with pytest.raises(ValueError) as error:
-        registry.build_reward_funcs([("speed_chek", 1.0)], ROOT / "reward_functions.py")
+        registry.build_reward_funcs([RewardSpec(name="speed_chek")], ROOT / "reward_functions.py")
     message = str(error.value)
     assert "\n" not in message and "'speed_chek'" in message and "did you mean 'speed_check'" in message
     assert "function_works" in message
@@ -164,14 +173,19 @@ def test_guard_turns_a_failing_completion_into_the_penalty(tmp_path, caplog):
         "from gpt_oss_grpo.scoring.registry import reward\n\n"
         "@reward(penalty=-3.0)\n"
         "def picky(completions, **kwargs):\n"
-        "    return [1 / (0 if 'boom' in c else 1) for c in completions]\n"
+        "    return [1 / (0 if 'boom' in c[0]['content'] else 1) for c in completions]\n"
     )
-    funcs, weights = registry.build_reward_funcs([("picky", 2.0)], user_file)
+    funcs, weights = registry.build_reward_funcs([RewardSpec(name="picky", weight=2.0)], user_file)
     assert funcs[0].__name__ == "picky" and weights == [2.0]
-    before = registry.failure_counts().get("picky", 0)
-    assert funcs[0](["fine", "boom", "ok"], trainer_state=None) == [1.0, -3.0, 1.0]
-    assert registry.failure_counts()["picky"] == before + 1
-    assert "completion 1" in caplog.text
+    metrics = []
+    scores = funcs[0](["fine", "boom", "ok"], trainer_state=None, log_metric=lambda *m: metrics.append(m))
+    assert scores == [1.0, -3.0, 1.0]
+    assert metrics == [("rewards/picky/failures", 1 / 3)]
+    assert "picky failed on completion 1, scored -3.0: ZeroDivisionError" in caplog.text
+    caplog.clear()
+    funcs[0](["boom"], log_metric=lambda *m: metrics.append(m))
+    assert metrics[-1] == ("rewards/picky/failures", 1.0)
+    assert "picky failed" not in caplog.text, "the same failure is logged once, not once per step"
 
 
 def test_a_broken_reward_file_is_reported_in_one_line(tmp_path):
@@ -182,7 +196,7 @@ def test_a_broken_reward_file_is_reported_in_one_line(tmp_path):
 
 
 def test_guard_keeps_training_alive_when_a_column_is_missing():
-    (funcs, _) = registry.build_reward_funcs([("answer_match", 1.0)], ROOT / "reward_functions.py")
+    (funcs, _) = registry.build_reward_funcs([RewardSpec(name="answer_match")], ROOT / "reward_functions.py")
     assert funcs[0](["Answer: 3", "Answer: 4"]) == [0.0, 0.0]
 
 
@@ -274,7 +288,7 @@ def test_a_reward_file_written_against_the_old_module_paths_still_loads(tmp_path
         "def shouts(completions, **kwargs):\n"
         "    return [float(final_answer(completion_text(c)).isupper()) for c in completions]\n"
     )
-    funcs, _ = registry.build_reward_funcs([("shouts", 1.0)], user_file)
+    funcs, _ = registry.build_reward_funcs([RewardSpec(name="shouts")], user_file)
     assert funcs[0](["HELLO", [{"role": "assistant", "content": "analysisxassistantfinalquiet"}]]) == [
         1.0,
         0.0,

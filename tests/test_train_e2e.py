@@ -7,7 +7,6 @@ import json
 import pytest
 import yaml
 
-from gpt_oss_grpo.scoring import registry
 from tests.conftest import ROOT, tiny_args
 
 
@@ -50,14 +49,12 @@ def _train_task(tmp_path, run_train, tiny_gpt_oss, task_yaml: str) -> list[dict]
 def _scored_without_failures(tmp_path, run_train, tiny_gpt_oss, task_yaml: str, names: list[str]) -> dict:
     """Train one step and return the last metrics row, checking that every reward scored without failing.
 
-    A reward that fails scores its penalty (0.0 for these), which equals an honest 0.0: only the failure count
-    tells a column that never reached the reward from a completion that earned nothing.
+    A reward that fails scores its penalty (0.0 for these), which equals an honest 0.0: only the failure metric
+    (the share of the step's completions it raised on) tells a reward that broke from one that paid nothing.
     """
-    before = registry.failure_counts()
     row = _train_task(tmp_path, run_train, tiny_gpt_oss, task_yaml)[-1]
-    after = registry.failure_counts()
     for name in names:
-        assert after.get(name, 0) == before.get(name, 0), f"{name} failed during the run"
+        assert row[f"rewards/{name}/failures"] == 0.0, f"{name} failed during the run"
         assert f"rewards/{name}/mean" in row
     return row
 
@@ -101,11 +98,31 @@ def test_jsonl_task_trains(tmp_path, run_train, tiny_gpt_oss):
 
 
 def test_a_failing_reward_scores_its_penalty_and_is_counted_in_the_metrics(tmp_path, run_train, tiny_gpt_oss):
-    """answer_match needs an `answer` column the matmul task lacks: it fails on every completion, training goes on."""
-    before = registry.failure_counts().get("answer_match", 0)
-    rows = _train_task(tmp_path, run_train, tiny_gpt_oss, "rewards: [function_works, answer_match]\n")
-    assert rows[-1]["rewards/answer_match/failures"] == before + 2  # 2 completions in the one step
-    assert rows[-1]["rewards/answer_match/mean"] == 0.0  # its penalty
+    """A reward that raises on every completion: each scores its penalty, training goes on, the metric says so."""
+    broken = tmp_path / "broken_rewards.py"
+    broken.write_text(
+        "from gpt_oss_grpo.scoring.registry import reward\n\n\n"
+        "@reward(penalty=-1.0)\n"
+        "def my_custom_reward(completions, **kwargs):\n"
+        "    return [len(completion['content']) for completion in completions]  # a message list, not a dict\n"
+    )
+    rows = _train_task(
+        tmp_path, run_train, tiny_gpt_oss, f"rewards: [function_works, '{broken}:my_custom_reward']\n"
+    )
+    assert rows[-1]["rewards/my_custom_reward/failures"] == 1.0  # every completion of the step
+    assert rows[-1]["rewards/my_custom_reward/mean"] == -1.0  # its penalty
+    assert rows[-1]["rewards/function_works/failures"] == 0.0
+
+
+def test_a_reward_needing_a_column_the_task_lacks_stops_before_training(tmp_path, run_train, tiny_gpt_oss):
+    out = tmp_path / "run"
+    code, _, err = run_train(*tiny_args(tiny_gpt_oss, out, "rewards=[function_works, answer_match]"))
+    assert code == 2
+    assert err.strip().splitlines()[-1] == (
+        "error: rewards: answer_match needs the dataset column 'answer', which this task does not have; "
+        "its columns: prompt, reasoning_effort, messages"
+    )
+    assert not (out / "metrics.jsonl").exists()
 
 
 def test_dry_run_prints_config_prompt_and_rewards_without_training(tmp_path, run_train, tiny_gpt_oss):

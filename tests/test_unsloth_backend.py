@@ -48,6 +48,8 @@ def test_unsloth_backend_trains_grpo_on_cpu_and_saves_the_adapter(tmp_path, tiny
 
     assert result["steps"] == 2
     assert len(result["losses"]) == 2 and all(math.isfinite(loss) for loss in result["losses"])
+    # The guarded rewards' failure share reaches the metrics through TRL's log_metric in Unsloth's trainer too.
+    assert result["failures"] == [[0.0, 1.0], [0.0, 1.0]]
     final = out / "final_model"
     assert result["final_model"] == str(final)
     adapter = json.loads((final / "adapter_config.json").read_text())

@@ -19,14 +19,20 @@ from gpt_oss_grpo.config import load_config
 from gpt_oss_grpo.data import build_dataset
 from gpt_oss_grpo.models.loading import load_with_unsloth
 from gpt_oss_grpo.prompts import longest_prompt_tokens, render_prompts
+from gpt_oss_grpo.scoring.registry import RewardSpec, build_reward_funcs
 from gpt_oss_grpo.training import build_trainer, grpo_arguments, save_final_model, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def completion_length(completions: list[str], **_: object) -> list[float]:
+def completion_length(completions: list, **_: object) -> list[float]:
     """A trivial reward with real variance, so GRPO has non-zero advantages to learn from."""
-    return [len(text) / 100 for text in completions]
+    return [len(completion[0]["content"]) / 100 for completion in completions]
+
+
+def always_fails(completions: list, **_: object) -> list[float]:
+    """Raises on every completion: its failures must reach the metrics through Unsloth's rewritten trainer."""
+    raise RuntimeError("no score")
 
 
 def main(model_folder: str, output_dir: str) -> None:
@@ -44,8 +50,11 @@ def main(model_folder: str, output_dir: str) -> None:
     )
     loaded = load_with_unsloth(config.model, config.lora, config.grpo.seed)
     dataset = render_prompts(build_dataset(config.task), loaded.tokenizer)
-    args = grpo_arguments(config, longest_prompt_tokens(dataset, loaded.tokenizer), [1.0])
-    trainer = build_trainer(args, loaded, dataset, [completion_length])
+    rewards, weights = build_reward_funcs(
+        [RewardSpec(name=f"tests.unsloth_cpu_run.{name}") for name in ("completion_length", "always_fails")]
+    )
+    args = grpo_arguments(config, longest_prompt_tokens(dataset, loaded.tokenizer), weights)
+    trainer = build_trainer(args, loaded, dataset, rewards)
     train(trainer, None)
     final = save_final_model(trainer)
     base = loaded.model.get_base_model()
@@ -62,6 +71,11 @@ def main(model_folder: str, output_dir: str) -> None:
                 "dtype": str(base.dtype),
                 "steps": trainer.state.global_step,
                 "losses": [row["loss"] for row in trainer.state.log_history if "loss" in row],
+                "failures": [
+                    [row.get(f"rewards/{name}/failures") for name in ("completion_length", "always_fails")]
+                    for row in trainer.state.log_history
+                    if "loss" in row
+                ],
                 "final_model": str(final),
             }
         )

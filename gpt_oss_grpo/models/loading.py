@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 from gpt_oss_grpo.config import ConfigError, LoraSettings, ModelSettings
+from gpt_oss_grpo.models import hub
 from gpt_oss_grpo.models.backend import Backend
 from gpt_oss_grpo.models.embedded import EMBEDDED_NAME, embedded_model_folder
 
@@ -42,10 +43,11 @@ def load_tokenizer(settings: ModelSettings) -> Any:
     """The tokenizer alone (no weights): enough to render prompts and for --dry-run."""
     from transformers import AutoTokenizer
 
+    hub.prepare(model_path(settings))
     try:
         tokenizer = AutoTokenizer.from_pretrained(model_path(settings))
     except OSError as exc:
-        raise ConfigError(f"model.name: cannot load {settings.name!r}: {str(exc).splitlines()[0]}") from None
+        raise hub.load_error(settings.name, model_path(settings), exc) from None
     if tokenizer.chat_template is None:
         raise ConfigError(
             f"model.name: {settings.name!r} has no chat template; GRPO prompts are chat messages"
@@ -117,7 +119,7 @@ def load_with_transformers(settings: ModelSettings, lora: LoraSettings, tokenize
     try:
         model = AutoModelForCausalLM.from_pretrained(model_path(settings), **kwargs)
     except OSError as exc:
-        raise ConfigError(f"model.name: cannot load {settings.name!r}: {str(exc).splitlines()[0]}") from None
+        raise hub.load_error(settings.name, model_path(settings), exc) from None
     return with_lora(model, tokenizer, lora)
 
 

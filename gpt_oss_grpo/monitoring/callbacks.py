@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +69,16 @@ def completion_groups(
     weights: dict[str, float],
     advantages: list[float],
     group_size: int,
+    extra: dict[str, list] | None = None,
+    columns: Callable[[str], dict[str, Any] | None] = lambda prompt: None,
 ) -> list[dict[str, Any]]:
-    """One row per prompt: its `group_size` consecutive completions (TRL's grouping) with their scores."""
+    """One row per prompt: its `group_size` consecutive completions (TRL's grouping) with their scores.
+
+    `extra` holds the columns rewards logged with TRL's `log_extra` (one value per completion: the evaluators'
+    verdicts), kept on each completion; `columns` maps a prompt to its dataset row's other columns, so the
+    file can be rescored (`python reward_functions.py score completions.jsonl`).
+    """
+    extra = extra or {}
     rows = []
     for start in range(0, len(completions), group_size):
         items = []
@@ -78,11 +87,60 @@ def completion_groups(
             total = sum(
                 weights.get(name, 1.0) * value for name, value in scores.items() if not math.isnan(value)
             )
-            items.append(
-                {"completion": completions[i], "reward": total, "rewards": scores, "advantage": advantages[i]}
-            )
-        rows.append({"step": step, "prompt": prompts[start], "completions": items})
+            item = {
+                "completion": completions[i],
+                "reward": total,
+                "rewards": scores,
+                "advantage": advantages[i],
+            }
+            if extra:
+                item["extra"] = {column: values[i] for column, values in extra.items() if i < len(values)}
+            items.append(item)
+        row = {"step": step, "prompt": prompts[start], "completions": items}
+        if (found := columns(prompts[start])) is not None:
+            row["columns"] = found
+        rows.append(row)
     return rows
+
+
+class PromptColumns:
+    """Each prompt's other dataset columns (answer, tests, messages, ...), looked up in the training dataset.
+
+    TRL logs a prompt as its tokens decoded without special tokens, not as the dataset's text: the dataset's
+    distinct prompts are turned into that form the same way, once, when first needed. A prompt whose rows
+    disagree on their columns gets none rather than a guess.
+    """
+
+    def __init__(self, dataset: Any, tokenizer: Any) -> None:
+        self.dataset = dataset
+        self.tokenizer = tokenizer
+        self.rows: dict[str, list[int]] | None = None
+        self.found: dict[str, dict[str, Any] | None] = {}
+
+    def get(self, logged_prompt: str) -> dict[str, Any] | None:
+        if logged_prompt not in self.found:
+            indexes = self._rows().get(logged_prompt, [])
+            distinct = {
+                json.dumps(row, sort_keys=True, default=str): row for row in self.dataset.select(indexes)
+            }
+            only = next(iter(distinct.values())) if len(distinct) == 1 else None
+            self.found[logged_prompt] = (
+                None if only is None else {k: v for k, v in only.items() if k != "prompt"}
+            )
+        return self.found[logged_prompt]
+
+    def _rows(self) -> dict[str, list[int]]:
+        if self.rows is None:
+            texts = list(self.dataset["prompt"]) if self.dataset is not None else []
+            distinct = list(dict.fromkeys(texts))
+            ids = self.tokenizer(text=distinct)["input_ids"] if distinct else []
+            logged = dict(
+                zip(distinct, self.tokenizer.batch_decode(ids, skip_special_tokens=True), strict=True)
+            )
+            self.rows = {}
+            for index, text in enumerate(texts):
+                self.rows.setdefault(logged[text], []).append(index)
+        return self.rows
 
 
 class CompletionsCallback(TrainerCallback):
@@ -97,6 +155,7 @@ class CompletionsCallback(TrainerCallback):
         self.weights = weights
         self.log = StepLog(Path(trainer.args.output_dir) / COMPLETIONS_FILE)
         self.last_written: list[str] = []
+        self.columns = PromptColumns(trainer.train_dataset, trainer.processing_class)
 
     def on_train_begin(self, args, state, control, **kwargs):
         if state.is_world_process_zero:
@@ -119,6 +178,8 @@ class CompletionsCallback(TrainerCallback):
             self.weights,
             list(batch["advantages"]),
             self.trainer.num_generations,
+            {column: list(values) for column, values in batch["extra"].items()},
+            self.columns.get,
         )
         for row in rows:
             self.log.append(row)

@@ -51,6 +51,6 @@ class StepLog:
 
     def append(self, row: dict[str, Any]) -> None:
         """Write one row and flush it, so a kill loses at most the row being written."""
-        line = json.dumps(_finite(row))
+        line = json.dumps(_finite(row), default=str)  # a value a reward logged may be any object
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(line + "\n")

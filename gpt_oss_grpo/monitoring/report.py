@@ -95,6 +95,8 @@ def _completion_section(groups: Sequence[dict[str, Any]]) -> list[str]:
                 "",
                 f"**step {step}, reward {_fmt(reward)}** ({parts}; advantage {_fmt(item['advantage'])})",
             ]
+            if item.get("extra"):  # what the rewards logged with log_extra: the evaluators' verdicts
+                lines += ["", "; ".join(f"{column}: {value}" for column, value in item["extra"].items())]
             lines += ["", _fenced(item["completion"])]
         lines.append("")
     return lines
