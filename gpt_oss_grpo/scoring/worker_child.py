@@ -66,6 +66,9 @@ def _math():
         answer = parse(request["answer"], extraction_config=targets, parsing_timeout=1)
         return bool(gold and answer and verify(gold, answer, timeout_seconds=1))
 
+    handle(
+        {"gold": "$\\{1,2\\}$", "answer": "$\\frac{1}{2}$"}
+    )  # warm-up: the parsers load lazily, on first use
     return handle
 
 
