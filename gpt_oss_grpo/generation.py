@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from gpt_oss_grpo.config import GenerationSettings
+from gpt_oss_grpo.errors import ConfigError
 
 
 @contextlib.contextmanager
@@ -43,6 +44,11 @@ def install(trainer: Any, settings: GenerationSettings, backend: str) -> None:
     if backend != "transformers" or not settings.eval_mode:
         return
     model = trainer.accelerator.unwrap_model(trainer.model)
+    if settings.merge_lora and getattr(model, "hf_quantizer", None) is not None:
+        raise ConfigError(
+            "generation.merge_lora: needs unquantized base weights (merging into 4-bit weights re-quantizes "
+            "them on every call); set model.load_in_4bit=false or generation.merge_lora=false"
+        )
     original: Callable[..., Any] = model.generate
 
     @functools.wraps(original)
