@@ -11,7 +11,7 @@ from pathlib import Path
 import gpt_oss_grpo.models.unsloth_first  # noqa: F401  (first: Unsloth must patch TRL/transformers before they load)
 
 # isort: on
-from gpt_oss_grpo import cli, sandbox
+from gpt_oss_grpo import cli, generation, sandbox
 from gpt_oss_grpo.config import load_config
 from gpt_oss_grpo.data import build_dataset
 from gpt_oss_grpo.errors import run_main
@@ -53,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     save_resolved_config(config)
     model = load_model(config.model, config.lora, config.grpo.seed, backend, tokenizer)
     trainer = build_trainer(grpo_args, model, dataset, reward_funcs)
+    generation.install(trainer, config.generation, model.backend)
     install_monitoring(trainer, config.monitoring)
     train(trainer, args.resume)
     final = save_final_model(trainer)

@@ -26,22 +26,22 @@ def max_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def summarise(steps: list[dict[str, float]], completions_per_step: int) -> dict[str, float]:
-    """Median per phase over the steps after the first, or the only step.
+def summarise(steps: list[dict[str, float]], completions_per_generation: int) -> dict[str, float]:
+    """Mean per phase over the steps after the first, or the only step.
 
-    The first step pays one-off warm-up; the median resists the stalls other processes on a shared machine
-    cause in single steps. Phases are medians of their own, so they need not add up to the step exactly.
+    The first step pays one-off warm-up. Means, not medians: with steps_per_generation > 1 only every k-th step
+    generates, and the mean over whole cycles is the generation cost each step carries. Tokens/s counts the
+    tokens generated in the measured steps (TRL logs the mean completion length of each generation batch) over
+    the time spent generating them.
     """
     measured = steps[1:] or steps
-    summary = {key: statistics.median(step[key] for step in measured) for key in ("total", *PHASES)}
+    summary = {key: statistics.fmean(step[key] for step in measured) for key in ("total", *PHASES)}
     summary["first_step"] = steps[0]["total"]
     summary["reward_share"] = summary["reward"] / summary["total"]
     summary["measured_steps"] = len(measured)
-    tokens = [step["completion_tokens_mean"] for step in measured if "completion_tokens_mean" in step]
+    tokens = sum(step.get("completion_tokens_mean", 0.0) for step in measured) * completions_per_generation
     if tokens and summary["generation"] > 0:
-        summary["generated_tokens_per_s"] = (
-            statistics.median(tokens) * completions_per_step / summary["generation"]
-        )
+        summary["generated_tokens_per_s"] = tokens / (summary["generation"] * len(measured))
     return summary
 
 

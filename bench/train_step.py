@@ -1,12 +1,16 @@
-"""Seconds per GRPO step on CPU, split into generation, reward and optimisation, with peak memory.
+"""Seconds per GRPO step on CPU, split into generation, reward and optimisation, with peak memory, per lever.
 
 Runs the project's own pipeline (config -> dataset -> rendered prompts -> model -> TRL GRPOTrainer with the
-real sandboxed rewards) on the tiny random GPT-OSS and on the CPU demo model (SmolLM2-135M-Instruct), each in
-a fresh process so that its peak memory is its own. Generation and reward time come from timers around
-GRPOTrainer._generate and GRPOTrainer._calculate_rewards; optimisation is the rest of the step (log-probs of
-the policy and the reference, loss, backward, optimizer step).
+real sandboxed rewards) on the tiny random GPT-OSS and on the CPU demo model (SmolLM2-135M-Instruct), each
+model and lever in a fresh process so that its peak memory is its own. Generation and reward time come from
+timers around GRPOTrainer._generate and GRPOTrainer._calculate_rewards; optimisation is the rest of the step
+(log-probs of the policy and the reference, loss, backward, optimizer step).
 
-    python bench/train_step.py --model both --steps 3 --out bench/results/train_step.json
+A lever is a set of `--set` overrides on the model's config: `baseline` is TRL's own path as it was before
+the speed work, `config` the config file as shipped, the others one change each, side by side with ratios to
+the baseline of the same run.
+
+    python bench/train_step.py --model demo --steps 4 --levers all --out bench/results/train_step.json
 """
 
 from __future__ import annotations
@@ -36,18 +40,56 @@ from gpt_oss_grpo.errors import ConfigError, run_main  # noqa: E402
 
 CONFIGS = {"tiny": ROOT / "configs" / "tiny-gpt-oss.yaml", "demo": ROOT / "configs" / "cpu-demo.yaml"}
 REWARDS_FILE = ROOT / "reward_functions.py"
+# TRL's own generation (training mode: checkpointed layers drop the KV cache) and optimisation, as before.
+BASELINE = ["generation.eval_mode=false", "generation.merge_lora=false", "grpo.gradient_checkpointing=true"]
+FIXED = ["generation.eval_mode=true", "generation.merge_lora=false", "grpo.gradient_checkpointing=true"]
+NO_CHECKPOINTING = [*FIXED[:2], "grpo.gradient_checkpointing=false"]
+# name: (what it changes, --set overrides, torch threads or None for torch's default)
+LEVERS: dict[str, tuple[str, list[str], int | None]] = {
+    "baseline": ("TRL's path: training mode, gradient checkpointing", BASELINE, None),
+    "config": ("the config file as shipped", [], None),
+    "eval_mode": ("generate in eval mode, KV cache kept", FIXED, None),
+    "no_checkpointing": ("eval_mode + gradient_checkpointing off", NO_CHECKPOINTING, None),
+    "merge_lora": (
+        "no_checkpointing + LoRA merged while generating",
+        [*NO_CHECKPOINTING, "generation.merge_lora=true"],
+        None,
+    ),
+    "one_thread": ("no_checkpointing, torch.set_num_threads(1)", NO_CHECKPOINTING, 1),
+    "static_cache": (
+        "no_checkpointing + cache_implementation=static",
+        [*NO_CHECKPOINTING, "grpo.cache_implementation=static"],
+        None,
+    ),
+    "continuous_batching": (
+        "no_checkpointing + use_transformers_continuous_batching",
+        [*NO_CHECKPOINTING, "grpo.use_transformers_continuous_batching=true"],
+        None,
+    ),
+    "steps_per_generation_4": (
+        "no_checkpointing + 4 steps' completions per generation",
+        [*NO_CHECKPOINTING, "grpo.steps_per_generation=4"],
+        None,
+    ),
+    "beta_0": (
+        "no_checkpointing + beta 0 (no KL term, no reference forward)",
+        [*NO_CHECKPOINTING, "grpo.beta=0.0"],
+        None,
+    ),
+}
 
 
-def measure(model: str, steps: int) -> dict[str, Any]:
+def measure(model: str, steps: int, lever: str) -> dict[str, Any]:
     """Run `steps` GRPO steps of one model through the project's pipeline; timings per step and memory."""
     with tempfile.TemporaryDirectory(prefix=f"bench-train-{model}-") as work:
-        return _train(model, steps, Path(work))
+        return _train(model, steps, lever, Path(work))
 
 
-def _train(model: str, steps: int, work: Path) -> dict[str, Any]:
+def _train(model: str, steps: int, lever: str, work: Path) -> dict[str, Any]:
     import torch
     from step_timer import StepTimer
 
+    from gpt_oss_grpo import generation
     from gpt_oss_grpo.config import load_config
     from gpt_oss_grpo.data import build_dataset
     from gpt_oss_grpo.models.backend import resolve_backend
@@ -58,7 +100,11 @@ def _train(model: str, steps: int, work: Path) -> dict[str, Any]:
     from gpt_oss_grpo.scoring.registry import build_reward_funcs
     from gpt_oss_grpo.training import build_trainer, grpo_arguments
 
+    _, lever_overrides, threads = LEVERS[lever]
+    if threads:
+        torch.set_num_threads(threads)
     overrides = [
+        *lever_overrides,
         f"grpo.output_dir={work / 'run'}",
         f"grpo.max_steps={steps}",
         f"grpo.save_steps={steps + 1}",  # no checkpoint inside the measured steps
@@ -77,12 +123,20 @@ def _train(model: str, steps: int, work: Path) -> dict[str, Any]:
     rss_before_model = max_rss_mib()
     loaded = load_model(config.model, config.lora, config.grpo.seed, backend, tokenizer)
     trainer = build_trainer(args, loaded, dataset, reward_funcs)
+    generation.install(trainer, config.generation, loaded.backend)
     timer = StepTimer()
     timer.instrument(trainer)
     started = time.perf_counter()
     trainer.train()
     return {
         "model": model,
+        "lever": lever,
+        "overrides": lever_overrides,
+        "generation": config.generation.model_dump(),
+        "gradient_checkpointing": args.gradient_checkpointing,
+        "beta": args.beta,
+        "steps_per_generation": args.steps_per_generation,
+        "generation_batch_size": args.generation_batch_size,
         "model_name": config.model.name if model == "demo" else "tiny random GptOssForCausalLM",
         "config": str(CONFIGS[model].relative_to(ROOT)),
         "backend": loaded.backend,
@@ -101,41 +155,65 @@ def _train(model: str, steps: int, work: Path) -> dict[str, Any]:
     }
 
 
-def run_isolated(model: str, steps: int) -> dict[str, Any]:
-    """measure() in a fresh spawned process, so ru_maxrss covers this model alone."""
+def run_isolated(model: str, steps: int, lever: str) -> dict[str, Any]:
+    """measure() in a fresh spawned process, so ru_maxrss covers this model and lever alone."""
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        return pool.submit(measure, model, steps).result()
+        return pool.submit(measure, model, steps, lever).result()
+
+
+def steps_for(lever: str, steps: int) -> int:
+    """Whole generation cycles after the first step: a lever that generates every k steps runs 1 + n*k."""
+    every = next(
+        (int(o.split("=")[1]) for o in LEVERS[lever][1] if o.startswith("grpo.steps_per_generation=")), 1
+    )
+    return 1 + -(-(steps - 1) // every) * every if steps > 1 else steps
+
+
+def add_ratios(results: list[dict[str, Any]]) -> None:
+    """Each lever against the baseline of its model in the same run (speed-ups: above 1 is faster)."""
+    baselines = {r["model"]: r["summary"] for r in results if r["lever"] == "baseline"}
+    for result in results:
+        if (base := baselines.get(result["model"])) is None:
+            continue
+        s = result["summary"]
+        result["vs_baseline"] = {
+            "generated_tokens_per_s": s.get("generated_tokens_per_s", 0)
+            / base.get("generated_tokens_per_s", 1),
+            **{
+                phase: base[phase] / s[phase]
+                for phase in ("total", "generation", "optimisation")
+                if s[phase] > 0
+            },
+        }
 
 
 def print_table(results: list[dict[str, Any]], console: Console) -> None:
-    table = Table(title="GRPO step on CPU: seconds, median of the steps after the first", box=box.SIMPLE_HEAD)
-    table.add_column("model")
-    for column in (
-        "params",
-        "compl. x tok",
-        "1st step",
-        "step",
-        "generation",
-        "reward",
-        "optim.",
-        "reward %",
-    ):
+    table = Table(
+        title="GRPO step on CPU: seconds, mean of the steps after the first; x = speed-up over the baseline",
+        box=box.SIMPLE_HEAD,
+    )
+    for column in ("model", "lever"):
+        table.add_column(column)
+    for column in ("compl. x tok", "1st step", "step", "generation", "reward", "optim.", "gen tok/s"):
         table.add_column(column, justify="right")
-    for column in ("gen tok/s", "peak RSS MiB", "load avg"):
+    for column in ("x tok/s", "x gen", "x optim.", "x step", "peak RSS MiB", "load avg"):
         table.add_column(column, justify="right")
     for result in results:
-        s = result["summary"]
+        s, ratio = result["summary"], result.get("vs_baseline", {})
         table.add_row(
             result["model"],
-            f"{result['parameters'] / 1e6:.1f}M",
+            result["lever"],
             f"{result['completions_per_step']} x {result['max_completion_length']}",
             f"{s['first_step']:.2f}",
             f"{s['total']:.2f}",
             f"{s['generation']:.2f}",
             f"{s['reward']:.2f}",
             f"{s['optimisation']:.2f}",
-            f"{s['reward_share']:.0%}",
             f"{s.get('generated_tokens_per_s', float('nan')):.0f}",
+            *(
+                f"{ratio[key]:.2f}" if key in ratio else "-"
+                for key in ("generated_tokens_per_s", "generation", "optimisation", "total")
+            ),
             f"{result['peak_rss_mib']:.0f}",
             f"{result['load_average_before'][0]:.1f}",
         )
@@ -146,26 +224,45 @@ def main(argv: list[str] | None = None) -> int:
     return run_main(_main, sys.argv[1:] if argv is None else argv)
 
 
+def _levers(text: str) -> list[str]:
+    names = list(LEVERS) if text == "all" else [name.strip() for name in text.split(",") if name.strip()]
+    if unknown := [name for name in names if name not in LEVERS]:
+        raise ConfigError(f"--levers: unknown lever {unknown[0]!r}; allowed: all, {', '.join(LEVERS)}")
+    return names
+
+
 def _main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=("tiny", "demo", "both"), default="both")
-    parser.add_argument("--steps", type=int, default=3, help="GRPO steps per model (default 3)")
+    parser.add_argument("--steps", type=int, default=3, help="GRPO steps per model and lever (default 3)")
+    parser.add_argument(
+        "--levers",
+        default="config",
+        help=f"comma-separated, or all (default: config). Levers: {', '.join(LEVERS)}",
+    )
     parser.add_argument("--out", type=Path, help="write the figures as JSON here")
     options = parser.parse_args(argv)
     if options.steps < 1:
         parser.error(f"--steps must be at least 1, got {options.steps}")
-    console = Console(width=max(Console().width, 120))
+    levers = _levers(options.levers)
+    console = Console(width=max(Console().width, 160))
     results = []
     for model in ("tiny", "demo") if options.model == "both" else (options.model,):
-        load_before = os.getloadavg()
-        console.print(f"[bold]{model}[/]: {options.steps} GRPO steps (load average {load_before[0]:.2f})")
-        try:
-            result = run_isolated(model, options.steps)
-        except (ConfigError, FileNotFoundError) as exc:  # e.g. the demo model's wheel is not installed
-            raise ConfigError(f"{model}: {exc}") from None
-        result["load_average_before"], result["load_average_after"] = load_before, os.getloadavg()
-        result["summary"] = summarise(result["steps"], result["completions_per_step"])
-        results.append(result)
+        for lever in levers:
+            steps = steps_for(lever, options.steps)
+            load_before = os.getloadavg()
+            console.print(
+                f"[bold]{model}[/] {lever}: {steps} GRPO steps, {LEVERS[lever][0]} "
+                f"(load average {load_before[0]:.2f})"
+            )
+            try:
+                result = run_isolated(model, steps, lever)
+            except (ConfigError, FileNotFoundError) as exc:  # e.g. the demo model's wheel is not installed
+                raise ConfigError(f"{model}: {exc}") from None
+            result["load_average_before"], result["load_average_after"] = load_before, os.getloadavg()
+            result["summary"] = summarise(result["steps"], result["generation_batch_size"])
+            results.append(result)
+    add_ratios(results)
     print_table(results, console)
     if options.out:
         write_json(options.out, "train_step", results)

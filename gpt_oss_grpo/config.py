@@ -100,10 +100,24 @@ class GrpoSettings(BaseModel):
         return self
 
 
+class GenerationSettings(_Section):
+    """How the policy generates on the transformers backend (gpt_oss_grpo/generation.py); Unsloth has its own."""
+
+    eval_mode: bool = Field(
+        True,
+        description="Generate in eval mode without gradient checkpointing, so the KV cache is kept; "
+        "false: TRL's own path (training mode: checkpointed layers drop the cache).",
+    )
+    merge_lora: bool = Field(
+        False, description="Merge the LoRA adapter into the base weights while generating."
+    )
+
+
 class RunConfig(_Section):
     model: ModelSettings = Field(default_factory=ModelSettings)
     lora: LoraSettings = Field(default_factory=LoraSettings)
     grpo: GrpoSettings = Field(default_factory=GrpoSettings)
+    generation: GenerationSettings = Field(default_factory=GenerationSettings)
     task: Task = Field(default_factory=lambda: MatmulTask(type="matmul"))
     rewards: list[RewardSpec] | None = Field(None, description="Default: the task type's reward list.")
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -21,21 +23,42 @@ def check_step(step: dict) -> None:
     assert step["completion_tokens_mean"] > 0
 
 
-def test_train_step_tiny_one_step(tmp_path):
+def test_train_step_tiny_one_step_baseline_and_config(tmp_path):
     figures, stdout = run_bench(
-        "train_step.py", "--model", "tiny", "--steps", "1", out=tmp_path / "train.json"
+        "train_step.py",
+        "--model",
+        "tiny",
+        "--steps",
+        "1",
+        "--levers",
+        "baseline,config",
+        out=tmp_path / "train.json",
     )
-    (result,) = figures["results"]
-    assert result["model"] == "tiny" and result["backend"] == "transformers"
-    assert result["rewards"] == ["function_works", "no_cheating", "correctness_check", "speed_check"]
-    assert len(result["steps"]) == 1
-    check_step(result["steps"][0])
-    summary = result["summary"]
-    assert summary["total"] == result["steps"][0]["total"] and 0 < summary["reward_share"] < 1
-    assert summary["generated_tokens_per_s"] > 0
-    assert 0 < result["trainable_parameters"] < result["parameters"]  # LoRA only
-    assert result["peak_rss_mib"] >= result["rss_before_model_mib"] > 100
-    assert "GRPO step on CPU" in stdout
+    baseline, shipped = figures["results"]
+    assert (baseline["lever"], shipped["lever"]) == ("baseline", "config")
+    assert baseline["generation"]["eval_mode"] is False and baseline["gradient_checkpointing"] is True
+    assert shipped["generation"]["eval_mode"] is True and shipped["overrides"] == []
+    for result in (baseline, shipped):
+        assert result["model"] == "tiny" and result["backend"] == "transformers"
+        assert result["rewards"] == ["function_works", "no_cheating", "correctness_check", "speed_check"]
+        assert len(result["steps"]) == 1
+        check_step(result["steps"][0])
+        summary = result["summary"]
+        assert summary["total"] == result["steps"][0]["total"] and 0 < summary["reward_share"] < 1
+        assert summary["generated_tokens_per_s"] > 0
+        assert 0 < result["trainable_parameters"] < result["parameters"]  # LoRA only
+        assert result["peak_rss_mib"] >= result["rss_before_model_mib"] > 100
+    assert baseline["vs_baseline"]["total"] == 1.0
+    ratio = baseline["summary"]["generation"] / shipped["summary"]["generation"]
+    assert shipped["vs_baseline"]["generation"] == pytest.approx(ratio)
+    assert "GRPO step on CPU" in stdout and "x tok/s" in stdout
+
+
+def test_train_step_unknown_lever_is_one_line(tmp_path):
+    command = [sys.executable, str(ROOT / "bench" / "train_step.py"), "--levers", "warp_drive"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("error: --levers: unknown lever 'warp_drive'")
 
 
 def test_gpu_step_scaled_down_one_step(tmp_path):

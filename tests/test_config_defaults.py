@@ -17,7 +17,7 @@ def test_config_yaml_values_are_the_schema_defaults():
 def test_config_yaml_shows_every_setting():
     raw = yaml.safe_load((ROOT / "config.yaml").read_text())
     default = RunConfig()
-    for section in ("model", "lora", "grpo", "sandbox", "monitoring"):
+    for section in ("model", "lora", "grpo", "generation", "sandbox", "monitoring"):
         # `workers` defaults to the machine's CPU count, so config.yaml shows it as a comment.
         missing = set(type(getattr(default, section)).model_fields) - set(raw[section]) - {"workers"}
         assert not missing, f"config.yaml lacks {section}: {sorted(missing)}"

@@ -1,0 +1,138 @@
+"""Generation samples from the model the GRPO loss scores: per-token log-probs of generated sequences match a
+full forward pass, and greedy outputs are identical, on the tiny GPT-OSS (gpt_oss_grpo/generation.py)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from datasets import Dataset
+from peft import LoraConfig, get_peft_model
+from transformers import AutoModelForCausalLM, AutoTokenizer
+from trl import GRPOConfig, GRPOTrainer
+
+from gpt_oss_grpo import generation
+from gpt_oss_grpo.config import GenerationSettings
+
+NEW_TOKENS = 12
+
+
+@pytest.fixture
+def policy(tiny_gpt_oss):
+    """The tiny GPT-OSS with a random (non-zero) LoRA, in the state GRPOTrainer trains it: training mode,
+    gradient checkpointing on."""
+    torch.manual_seed(0)
+    base = AutoModelForCausalLM.from_pretrained(tiny_gpt_oss, dtype=torch.float32)
+    lora = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
+    model = get_peft_model(base, lora)
+    model.gradient_checkpointing_enable()
+    model.train()
+    tokenizer = AutoTokenizer.from_pretrained(tiny_gpt_oss)
+    prompt = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "Write matmul"}],
+        add_generation_prompt=True,
+        return_tensors="pt",
+        return_dict=True,
+    )
+    return model, tokenizer, prompt["input_ids"].repeat(3, 1)
+
+
+def generate(model, prompt_ids, do_sample: bool):
+    torch.manual_seed(1)
+    with torch.no_grad():
+        out = model.generate(
+            input_ids=prompt_ids,
+            attention_mask=torch.ones_like(prompt_ids),
+            max_new_tokens=NEW_TOKENS,
+            min_new_tokens=NEW_TOKENS,
+            do_sample=do_sample,
+            top_k=0,
+            output_logits=True,
+            return_dict_in_generate=True,
+        )
+    new = out.sequences[:, prompt_ids.shape[1] :]
+    sampled = torch.stack(out.logits, dim=1).log_softmax(-1).gather(-1, new.unsqueeze(-1)).squeeze(-1)
+    return out.sequences, sampled
+
+
+def scored_logprobs(model, sequences, prompt_len: int) -> torch.Tensor:
+    """What GRPO's loss uses: one forward over prompt + completion, eval mode, no cache."""
+    model.eval()
+    with torch.no_grad():
+        logits = model(input_ids=sequences, use_cache=False).logits[:, prompt_len - 1 : -1]
+    model.train()
+    return logits.log_softmax(-1).gather(-1, sequences[:, prompt_len:].unsqueeze(-1)).squeeze(-1)
+
+
+def greedy_reference(model, prompt_ids) -> torch.Tensor:
+    """Greedy decoding by full forwards, one token at a time: no cache, no generate()."""
+    model.eval()
+    sequences = prompt_ids
+    with torch.no_grad():
+        for _ in range(NEW_TOKENS):
+            next_token = model(input_ids=sequences, use_cache=False).logits[:, -1].argmax(-1, keepdim=True)
+            sequences = torch.cat([sequences, next_token], dim=1)
+    model.train()
+    return sequences
+
+
+def install_on(model, tokenizer, settings: GenerationSettings, tmp_path) -> GRPOTrainer:
+    args = GRPOConfig(
+        output_dir=str(tmp_path),
+        use_cpu=True,
+        bf16=False,
+        report_to="none",
+        num_generations=2,
+        per_device_train_batch_size=2,
+    )
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=[lambda completions, **kwargs: [0.0] * len(completions)],
+        args=args,
+        train_dataset=Dataset.from_dict({"prompt": ["x"] * 4}),
+        processing_class=tokenizer,
+    )
+    generation.install(trainer, settings, "transformers")
+    return trainer
+
+
+@pytest.mark.parametrize("merge_lora", [False, True], ids=["adapter", "merged"])
+def test_sampled_logprobs_and_greedy_match_the_scoring_forward(policy, tmp_path, merge_lora):
+    model, tokenizer, prompt_ids = policy
+    install_on(model, tokenizer, GenerationSettings(eval_mode=True, merge_lora=merge_lora), tmp_path)
+    weights_before = {name: p.detach().clone() for name, p in model.named_parameters()}
+
+    sequences, sampled = generate(model, prompt_ids, do_sample=True)
+    torch.testing.assert_close(
+        sampled, scored_logprobs(model, sequences, prompt_ids.shape[1]), atol=1e-5, rtol=0
+    )
+    greedy, _ = generate(model, prompt_ids, do_sample=False)
+    assert torch.equal(greedy, greedy_reference(model, prompt_ids))
+
+    assert model.training and model.is_gradient_checkpointing  # restored for the optimisation phase
+    for name, param in model.named_parameters():  # the merged adapter is taken out again
+        torch.testing.assert_close(param, weights_before[name], atol=1e-6, rtol=0)
+
+
+def test_trl_path_without_the_fix_does_not_sample_the_scored_model(policy):
+    """Why generation.py exists: in training mode with gradient checkpointing, transformers' decoder layers drop
+    the KV cache, so what TRL samples is not the model it scores. If this starts failing, the fix is obsolete."""
+    model, _, prompt_ids = policy
+    sequences, sampled = generate(model, prompt_ids, do_sample=True)
+    assert not torch.allclose(sampled, scored_logprobs(model, sequences, prompt_ids.shape[1]), atol=1e-3)
+    greedy, _ = generate(model, prompt_ids, do_sample=False)
+    assert not torch.equal(greedy, greedy_reference(model, prompt_ids))
+
+
+def test_off_switch_and_other_backends_leave_generate_alone(policy, tmp_path):
+    model, tokenizer, _ = policy
+    original = model.generate
+    install_on(model, tokenizer, GenerationSettings(eval_mode=False), tmp_path)
+    assert model.generate == original
+    generation.install(
+        install_on(model, tokenizer, GenerationSettings(eval_mode=False), tmp_path),
+        GenerationSettings(),
+        "unsloth",
+    )
+    assert model.generate == original
+    trainer = install_on(model, tokenizer, GenerationSettings(), tmp_path)
+    assert trainer.accelerator.unwrap_model(trainer.model).generate != original
