@@ -15,6 +15,7 @@ from gpt_oss_grpo import cli, sandbox
 from gpt_oss_grpo.config import load_config
 from gpt_oss_grpo.data import build_dataset
 from gpt_oss_grpo.errors import run_main
+from gpt_oss_grpo.evaluation import install_evaluation
 from gpt_oss_grpo.models.backend import resolve_backend
 from gpt_oss_grpo.models.loading import load_model, load_tokenizer
 from gpt_oss_grpo.monitoring import install_monitoring, write_report
@@ -40,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     reward_funcs, weights = build_reward_funcs(config.reward_specs())
     sandbox.configure(config.sandbox)
     sandbox.protections()  # probes and logs once which protections are active
-    dataset = build_dataset(config.task)
+    dataset = build_dataset(config.task, "train")  # held-out problems (task.eval_fraction) stay out of training
     tokenizer = load_tokenizer(config.model)
     dataset = render_prompts(dataset, tokenizer)
     grpo_args = grpo_arguments(config, longest_prompt_tokens(dataset, tokenizer), weights)
@@ -53,6 +54,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     model = load_model(config.model, config.lora, config.grpo.seed, backend, tokenizer)
     trainer = build_trainer(grpo_args, model, dataset, reward_funcs)
     install_monitoring(trainer, config.monitoring)
+    install_evaluation(trainer, config, reward_funcs)
     train(trainer, args.resume)
     final = save_final_model(trainer)
     if trainer.is_world_process_zero():
