@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     reward_funcs, _ = build_reward_funcs(config.reward_specs())
     sandbox.configure(config.sandbox)
     model, tokenizer = load(target)
-    dataset = load_problems(config.task, args.split, args.limit, tokenizer)
+    dataset = load_problems(config.task, args.split, args.limit or config.eval.limit, tokenizer)
     default_tokens = config.grpo.max_completion_length or (
         config.model.max_seq_length - longest_prompt_tokens(dataset, tokenizer)
     )

@@ -65,3 +65,30 @@ def write_eval_plot(rows: Sequence[dict[str, Any]], folder: Path) -> Path | None
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def _main(argv: Sequence[str]) -> None:
+    """Print a run's held-out before/after table (scripts/demo.sh ends with it)."""
+    import argparse
+
+    from gpt_oss_grpo.evaluation.metrics import is_eval_row
+    from gpt_oss_grpo.monitoring.jsonl import read_rows
+    from gpt_oss_grpo.run_files import METRICS_FILE
+
+    parser = argparse.ArgumentParser(
+        description="Print a run's held-out evaluation before and after training."
+    )
+    parser.add_argument("output_dir", type=Path, help="the run's output_dir (holds metrics.jsonl)")
+    path = parser.parse_args(argv).output_dir / METRICS_FILE
+    rows = [row for row in read_rows(path) if is_eval_row(row)]
+    if not rows:
+        raise FileNotFoundError(f"no eval/* rows in {path}: was the run trained with eval.steps set?")
+    print("\n".join(before_after(rows)))
+
+
+if __name__ == "__main__":
+    import sys
+
+    from gpt_oss_grpo.errors import run_main
+
+    sys.exit(run_main(_main, sys.argv[1:], expected=(FileNotFoundError,)))
