@@ -121,12 +121,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from gpt_oss_grpo.prompts import longest_prompt_tokens
     from gpt_oss_grpo.scoring.registry import build_reward_funcs
 
-    config = load_config(find_config(args), args.set)
     target, adapter = resolve_model(args.model)
     if args.compare_base and not adapter:
         raise ConfigError(
             f"--compare-base: {args.model} is not a LoRA adapter folder, so it has no base to compare"
         )
+    config = load_config(find_config(args), args.set)
     reward_funcs, _ = build_reward_funcs(config.reward_specs())
     sandbox.configure(config.sandbox)
     model, tokenizer = load(target)
