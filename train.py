@@ -41,9 +41,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     reward_funcs, weights = build_reward_funcs(config.reward_specs())
     sandbox.configure(config.sandbox)
     sandbox.protections()  # probes and logs once which protections are active
-    dataset = build_dataset(
-        config.task, "train"
-    )  # held-out problems (task.eval_fraction) stay out of training
+    dataset = build_dataset(config.task, "train")  # the held-out problems stay out of training
     tokenizer = load_tokenizer(config.model)
     dataset = render_prompts(dataset, tokenizer)
     grpo_args = grpo_arguments(config, longest_prompt_tokens(dataset, tokenizer), weights)
