@@ -195,6 +195,7 @@ def generate_batch(
             max_new_tokens=max_new_tokens,
             pad_token_id=tokenizer.pad_token_id,
             num_return_sequences=samples,
+            use_cache=True,  # the trainer turns the cache off for gradient checkpointing; generation needs it
             **sampling,
         )
     ends = {tokenizer.eos_token_id, tokenizer.pad_token_id, *_as_list(model.generation_config.eos_token_id)}
