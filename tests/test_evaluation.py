@@ -95,7 +95,7 @@ def test_basic_problems_are_many_distinct_and_not_vacuous():
 def tiny_code_config(tmp_path: Path, model: Path, out: Path, **eval_settings) -> Path:
     raw = yaml.safe_load((ROOT / "configs/tiny-gpt-oss.yaml").read_text())
     raw["model"]["name"] = str(model)
-    raw["grpo"].update(output_dir=str(out), max_steps=2)
+    raw["grpo"].update(output_dir=str(out), max_steps=2, report_to="tensorboard")
     raw["task"] = {"type": "code", "basic": True}
     raw["eval"] = {"limit": 3, "max_new_tokens": 8, **eval_settings}
     path = tmp_path / "tiny-code.yaml"
@@ -131,6 +131,11 @@ def test_evaluation_during_training_writes_eval_rows_and_the_report_table(traine
     report = (trained / "report.md").read_text()
     assert "| pass@1 | 0.000 |" in report.split("## Summary")[0]  # the before/after table comes first
     assert (trained / "plots" / "eval.png").stat().st_size > 0
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(next((trained / "runs").iterdir())))
+    events.Reload()
+    assert [event.step for event in events.Scalars("eval/pass@1")] == [0, 1, 2]
 
 
 @pytest.mark.slow
