@@ -15,6 +15,7 @@ from gpt_oss_grpo import cli, generation, sandbox
 from gpt_oss_grpo.config import load_config
 from gpt_oss_grpo.data import build_dataset
 from gpt_oss_grpo.errors import run_main
+from gpt_oss_grpo.evaluation import install_evaluation
 from gpt_oss_grpo.models.backend import resolve_backend
 from gpt_oss_grpo.models.loading import load_model, load_tokenizer
 from gpt_oss_grpo.monitoring import install_monitoring, write_report
@@ -40,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     reward_funcs, weights = build_reward_funcs(config.reward_specs())
     sandbox.configure(config.sandbox)
     sandbox.protections()  # probes and logs once which protections are active
-    dataset = build_dataset(config.task)
+    dataset = build_dataset(config.task, "train")  # the held-out problems stay out of training
     tokenizer = load_tokenizer(config.model)
     dataset = render_prompts(dataset, tokenizer)
     check_columns(reward_funcs, dataset.column_names)
@@ -55,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     trainer = build_trainer(grpo_args, model, dataset, reward_funcs)
     generation.install(trainer, config.generation, model.backend)
     install_monitoring(trainer, config.monitoring)
+    install_evaluation(trainer, config, reward_funcs)
     train(trainer, args.resume)
     final = save_final_model(trainer)
     if trainer.is_world_process_zero():

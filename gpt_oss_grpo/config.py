@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from gpt_oss_grpo.errors import ConfigError
+from gpt_oss_grpo.evaluation import EvalSettings
 from gpt_oss_grpo.monitoring import MonitorSettings
 from gpt_oss_grpo.sandbox import SandboxSettings
 from gpt_oss_grpo.scoring.registry import RewardSpec
@@ -122,6 +123,7 @@ class RunConfig(_Section):
     rewards: list[RewardSpec] | None = Field(None, description="Default: the task type's reward list.")
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     monitoring: MonitorSettings = Field(default_factory=MonitorSettings)
+    eval: EvalSettings = Field(default_factory=EvalSettings)
 
     @field_validator("rewards", mode="before")
     @classmethod

@@ -10,11 +10,21 @@ from __future__ import annotations
 from datasets import Dataset
 
 from gpt_oss_grpo.tasks import TaskBase
+from gpt_oss_grpo.tasks.base import Split
 
 
-def build_dataset(task: TaskBase) -> Dataset:
+def build_dataset(task: TaskBase, split: Split = "all") -> Dataset:
+    """The task's rows as a Dataset: all of them, or one side of its held-out split (`task.split_indices`).
+
+    Training uses "train", evaluation "heldout"; "all" is what predict.sh's `--row` indexes.
+    """
     rows = task.rows()
-    if isinstance(rows, Dataset):
+    if not isinstance(rows, Dataset):
+        columns = dict.fromkeys(
+            key for row in rows for key in row
+        )  # JSONL rows may differ in their extra keys
+        rows = Dataset.from_list([{column: row.get(column) for column in columns} for row in rows])
+    if split == "all":
         return rows
-    columns = dict.fromkeys(key for row in rows for key in row)  # JSONL rows may differ in their extra keys
-    return Dataset.from_list([{column: row.get(column) for column in columns} for row in rows])
+    train, heldout = task.split_indices(rows["prompt"])
+    return rows.select(train if split == "train" else heldout)

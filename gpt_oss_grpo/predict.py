@@ -161,19 +161,53 @@ def prompt_row(
 
 def generate(model: Any, tokenizer: Any, prompt: str, args: argparse.Namespace) -> tuple[str, list[int]]:
     """One completion, decoded the way GRPOTrainer decodes them (special tokens skipped)."""
+    return generate_batch(model, tokenizer, [prompt], args.max_new_tokens, args.temperature, args.seed)[0][0]
+
+
+def generate_batch(
+    model: Any,
+    tokenizer: Any,
+    prompts: list[str],
+    max_new_tokens: int,
+    temperature: float,
+    seed: int,
+    samples: int = 1,
+) -> list[list[tuple[str, list[int]]]]:
+    """`samples` completions (text, token ids up to the first end token) for each prompt, in one batch.
+
+    Prompts are left-padded so they share one generate call: decoding is memory-bound, so a batch costs
+    little more per token than one sequence. temperature 0 decodes greedily.
+    """
     import torch
 
-    torch.manual_seed(args.seed)
-    inputs = tokenizer(prompt, return_tensors="pt", add_special_tokens=False).to(model.device)
-    sampling = (
-        {"do_sample": True, "temperature": args.temperature} if args.temperature > 0 else {"do_sample": False}
-    )
+    torch.manual_seed(seed)
+    side, tokenizer.padding_side = tokenizer.padding_side, "left"
+    try:
+        inputs = tokenizer(prompts, return_tensors="pt", add_special_tokens=False, padding=True).to(
+            model.device
+        )
+    finally:
+        tokenizer.padding_side = side
+    sampling = {"do_sample": True, "temperature": temperature} if temperature > 0 else {"do_sample": False}
     with torch.no_grad():
         output = model.generate(
-            **inputs, max_new_tokens=args.max_new_tokens, pad_token_id=tokenizer.pad_token_id, **sampling
+            **inputs,
+            max_new_tokens=max_new_tokens,
+            pad_token_id=tokenizer.pad_token_id,
+            num_return_sequences=samples,
+            use_cache=True,  # the trainer turns the cache off for gradient checkpointing; generation needs it
+            **sampling,
         )
-    ids = output[0, inputs["input_ids"].shape[1] :].tolist()
-    return tokenizer.decode(ids, skip_special_tokens=True), ids
+    ends = {tokenizer.eos_token_id, tokenizer.pad_token_id, *_as_list(model.generation_config.eos_token_id)}
+    results = []
+    for row in output[:, inputs["input_ids"].shape[1] :].tolist():
+        stop = next((i + 1 for i, token in enumerate(row) if token in ends), len(row))
+        results.append((tokenizer.decode(row[:stop], skip_special_tokens=True), row[:stop]))
+    return [results[i : i + samples] for i in range(0, len(results), samples)]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def score(

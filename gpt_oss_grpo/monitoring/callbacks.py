@@ -51,6 +51,11 @@ class MetricsCallback(TrainerCallback):
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         row = metrics_row(logs or {}, state.global_step)
+        if row is None and state.is_world_process_zero:
+            from gpt_oss_grpo.evaluation import eval_metrics_row
+
+            if (evaluated := eval_metrics_row(logs or {}, state.global_step)) is not None:
+                self.log.append(evaluated)  # eval/* rows: kept apart from the warning signs
         if row is None or not state.is_world_process_zero:
             return
         # TRL keeps the latest generation batch's decoded completions in `_logs`; reuse them, do not re-decode.

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gpt_oss_grpo.errors import run_main
+from gpt_oss_grpo.evaluation import is_eval_row
 from gpt_oss_grpo.monitoring.jsonl import read_rows
 from gpt_oss_grpo.monitoring.plots import reward_function_names, write_plots
 from gpt_oss_grpo.monitoring.signs import series
@@ -121,19 +122,26 @@ def _summary(rows: Sequence[dict[str, Any]]) -> list[str]:
 
 def write_report(output_dir: Path) -> Path:
     """Write OUTPUT_DIR/plots/*.png and OUTPUT_DIR/report.md from metrics.jsonl and friends; return report.md."""
+    from gpt_oss_grpo.evaluation.report import before_after, write_eval_plot
+
     output_dir = Path(output_dir)
     rows = read_rows(output_dir / METRICS_FILE)
+    evaluated = [row for row in rows if is_eval_row(row)]
+    rows = [row for row in rows if not is_eval_row(row)]
     if not rows:
         raise FileNotFoundError(
             f"no training metrics in {output_dir / METRICS_FILE}: is this a run's output_dir?"
         )
     warnings = read_rows(output_dir / WARNINGS_FILE)
     plots = write_plots(rows, warnings, output_dir / PLOTS_DIR)
+    plots += [path for path in [write_eval_plot(evaluated, output_dir / PLOTS_DIR)] if path is not None]
     config_path = output_dir / RESOLVED_CONFIG_FILE
     config = config_path.read_text().rstrip() if config_path.exists() else None
 
     lines = [f"# GRPO training report: {output_dir.name}", ""]
     lines.append(f"Written {datetime.now(UTC):%Y-%m-%d %H:%M UTC} from `{output_dir}`.")
+    if evaluated:
+        lines += ["", *before_after(evaluated)]
     lines += ["", "## Summary", "", *_summary(rows), "", *_figures(rows), ""]
     lines.append("Start and end are means over the first and last tenth of the logged steps.")
     lines += ["", "## Warnings", ""]

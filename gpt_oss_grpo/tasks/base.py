@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import string
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     from datasets import Dataset
 
 ReasoningEffort = Literal["low", "medium", "high"]
 Row = dict[str, Any]
+Split = Literal["train", "heldout", "all"]
 
 
 class TaskBase(BaseModel):
@@ -24,9 +28,40 @@ class TaskBase(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_default=True)
     default_rewards: ClassVar[tuple[str, ...]]
+    # What "solved" means for this task: (reward function, the score a pass needs: its top grade).
+    success_reward: ClassVar[tuple[str, float]]
+
+    eval_fraction: float = Field(
+        0.2, ge=0.0, lt=1.0, description="Share of the distinct prompts held out of training for evaluation."
+    )
+    eval_seed: int = Field(0, description="Seed of the held-out split (the same seed gives the same split).")
 
     def rows(self) -> list[Row] | Dataset:
         raise NotImplementedError
+
+    def success(self, columns: Sequence[str]) -> tuple[str, float]:
+        """The reward function that decides a pass and its top score; `columns` are the dataset's columns."""
+        return self.success_reward
+
+    def passed(self, scores: Mapping[str, float | None], columns: Sequence[str]) -> bool:
+        """The task's own success for one completion: its success reward at its top grade."""
+        name, top = self.success(columns)
+        value = scores.get(name)
+        return value is not None and value >= top - 1e-9
+
+    def split_indices(self, prompts: Sequence[Any]) -> tuple[list[int], list[int]]:
+        """(train, held-out) row indices. A seeded hash of each distinct prompt decides, so duplicates stay on
+        one side and the split does not depend on row order or on rows added later. A task with a single
+        distinct prompt (matmul) evaluates fresh samples of it: training keeps every row, evaluation one."""
+        keys = [json.dumps(prompt, sort_keys=True) for prompt in prompts]
+        distinct = sorted(
+            set(keys), key=lambda key: hashlib.sha256(f"{self.eval_seed}:{key}".encode()).digest()
+        )
+        if len(distinct) == 1:
+            return list(range(len(keys))), [0]
+        held = set(distinct[: max(1, round(self.eval_fraction * len(distinct))) if self.eval_fraction else 0])
+        train = [index for index, key in enumerate(keys) if key not in held]
+        return train, [index for index, key in enumerate(keys) if key in held]
 
 
 def user_message(content: str) -> list[dict[str, str]]:

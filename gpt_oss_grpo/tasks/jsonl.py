@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -28,6 +29,7 @@ class JsonlTask(TaskBase):
     """Rows of {"prompt": [messages] or text, "answer": ..., "reasoning_effort": ...}; extra keys reach rewards."""
 
     default_rewards: ClassVar[tuple[str, ...]] = ("answer_match", "format_ok")
+    success_reward: ClassVar[tuple[str, float]] = ("answer_match", 1.0)
     type: Literal["jsonl"]
     path: Path
     reasoning_effort: ReasoningEffort = Field("low", description="For rows that do not set their own.")
@@ -38,6 +40,10 @@ class JsonlTask(TaskBase):
         if not value.is_file():
             raise ValueError(f"file not found: {value}")
         return value
+
+    def success(self, columns: Sequence[str]) -> tuple[str, float]:
+        """Rows with a `tests` column pass when every test passes; others when the answer matches."""
+        return ("tests_passed", 1.0) if "tests" in columns else self.success_reward
 
     def rows(self) -> list[Row]:
         """Read and validate every row; the first bad one is reported as `file:line: problem`."""

@@ -26,6 +26,7 @@ class MatmulTask(TaskBase):
         "correctness_check",
         "speed_check",
     )
+    success_reward: ClassVar[tuple[str, float]] = ("correctness_check", 10.0)
     type: Literal["matmul", "code_generation"]
     prompt: str = MATMUL_PROMPT
     num_samples: int = Field(1000, ge=1)

@@ -20,6 +20,7 @@ class ReasoningProblem(BaseModel):
 
 class ReasoningTask(TaskBase):
     default_rewards: ClassVar[tuple[str, ...]] = ("answer_match", "format_ok")
+    success_reward: ClassVar[tuple[str, float]] = ("answer_match", 1.0)
     type: Literal["reasoning"]
     prompt_template: str = "Think step-by-step to answer: {question}\nEnd with a line 'Answer: <answer>'."
     problems: list[ReasoningProblem] = Field(min_length=1)

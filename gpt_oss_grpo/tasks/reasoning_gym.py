@@ -43,6 +43,7 @@ class Generator(BaseModel):
 
 class ReasoningGymTask(TaskBase):
     default_rewards: ClassVar[tuple[str, ...]] = ("reasoning_gym_score", "format_ok")
+    success_reward: ClassVar[tuple[str, float]] = ("reasoning_gym_score", 1.0)
     type: Literal["reasoning_gym"]
     name: str | None = Field(None, description="One generator; or list several under `datasets`.")
     config: dict[str, Any] = Field(default_factory=dict, description="Options of the `name` generator.")
