@@ -14,7 +14,7 @@ from typing import Any
 
 from gpt_oss_grpo.evaluation.passk import mean_pass_at_k, reported_ks
 from gpt_oss_grpo.predict import generate_batch
-from gpt_oss_grpo.scoring.registry import build_reward_funcs
+from gpt_oss_grpo.scoring.registry import RewardSpec, build_reward_funcs
 from gpt_oss_grpo.tasks import TaskBase
 
 # Columns that are the prompt itself, not inputs of the reward functions.
@@ -57,11 +57,7 @@ def with_success_reward(
     name, _ = task.success(columns)
     if any(func.__name__ == name for func in funcs):
         return list(funcs)
-    return [*funcs, *build_reward_funcs([(name, 1.0)])[0]]
-
-
-def _noop(*args: Any, **kwargs: Any) -> None:
-    """Stands in for TRL's log_metric/log_extra: evaluation has no trainer to log into."""
+    return [*funcs, *build_reward_funcs([RewardSpec(name=name)])[0]]
 
 
 def evaluate(
@@ -102,14 +98,7 @@ def evaluate(
     kwargs = {column: [dataset[index][column] for index in repeat] for column in columns}
     prompts = [dataset[index]["prompt"] for index in repeat]
     scores = {
-        func.__name__: func(
-            completions=texts,
-            prompts=prompts,
-            completion_ids=ids,
-            log_metric=_noop,
-            log_extra=_noop,
-            **kwargs,
-        )
+        func.__name__: func(completions=texts, prompts=prompts, completion_ids=ids, **kwargs)
         for func in funcs
     }
     passed = [
