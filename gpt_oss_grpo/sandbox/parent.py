@@ -108,12 +108,12 @@ class Child:
         finally:
             os.close(write_fd)
         try:
-            self._start(code, entry_point, guards, locked, bool(rules))
+            self._start(code, entry_point, guards, locked)
         except BaseException:
             self.close()
             raise
 
-    def _start(self, code: str, entry_point: str | None, guards: dict, locked: bool, landlock: bool) -> None:
+    def _start(self, code: str, entry_point: str | None, guards: dict, locked: bool) -> None:
         """Hand the child its job, then wait until it is locked down and has loaded the code."""
         s, guard = settings(), protections()
         os.set_blocking(self.process.stdin.fileno(), False)
@@ -123,7 +123,7 @@ class Child:
         if guard.pid_namespace and locked:
             self.clock_pid = _only_child(self.process.pid)
         asked = {
-            "landlock": landlock,
+            "landlock": bool(guards["landlock"]),
             "seccomp": guards["seccomp"],
             "no_capabilities": guards["drop_capabilities"],
         }
