@@ -5,10 +5,12 @@ import os
 import signal
 import time
 
+import numpy as np
 import pytest
 from pydantic import ValidationError
 
 from gpt_oss_grpo import sandbox
+from gpt_oss_grpo.scoring import matmul
 from tests.conftest import sandbox_processes
 
 FAST = sandbox.SandboxSettings(timeout_s=6.0, call_timeout_s=2.0)
@@ -120,6 +122,22 @@ def test_a_hung_child_is_killed_at_the_call_deadline():
     assert time.monotonic() - start < FAST.call_timeout_s + 1.5
     with pytest.raises(ProcessLookupError):
         os.kill(pid, signal.SIGCONT)
+
+
+def test_a_pinned_child_stays_on_its_cpu_and_its_cpu_time_is_read_once_it_has_stopped():
+    """The kernel brings a running process's clock up to date only at a tick or a switch: read while the
+    reference child was still returning from its answer, a 0.5 ms NumPy call sometimes read as 0 (about 1 in
+    100 here). Read once the child has stopped, none of 300 may."""
+    cpu = max(os.sched_getaffinity(0))
+    a = np.random.default_rng(0).uniform(-1, 1, (40, 40)).tolist()
+    reference = sandbox.Child(matmul.REFERENCE_CODE, None, trusted=True)
+    try:
+        reference.pin(cpu)
+        assert os.sched_getaffinity(reference.clock_pid) == {cpu}
+        times = [reference.request({"call": [a, a], "function": "fast"}).cpu_ns for _ in range(300)]
+    finally:
+        reference.close()
+    assert min(times) >= 100_000, sorted(times)[:5]
 
 
 def test_printed_output_is_captured_with_a_cap():

@@ -29,6 +29,7 @@ from gpt_oss_grpo.sandbox.settings import settings
 
 _NOBODY = 65534
 _MAX_MESSAGE = 4 << 20
+_SETTLE_S = 50e-6
 _ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1"}
 
 
@@ -56,6 +57,7 @@ class Child:
         self.token = secrets.token_hex(16)
         self.failed = ""  # set once the child has misbehaved: later requests fail at once
         self.answers = 0
+        self.cpu: int | None = None  # the one CPU it runs on, once pinned
         self.workdir = tempfile.mkdtemp(prefix="sandbox-")
         self.output = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
         self._reader, write_fd = os.pipe()
@@ -155,7 +157,7 @@ class Child:
             Exception
         ) as error:  # a closed pipe, a malformed or hostile answer: whatever it is, end the child
             return self._fail(f"unreadable answer ({type(error).__name__})", start)
-        cpu = _cpu_ns(self.clock_pid) - start
+        cpu = _settled_cpu_ns(self.clock_pid) - start
         if not isinstance(answer, dict) or answer.pop("token", None) != self.token:
             return self._fail("forged answer", start)
         if numbered:
@@ -209,6 +211,16 @@ class Child:
             elif os.path.realpath(path) not in self.allowed_code:
                 found.add(path)
         return sorted(found)
+
+    def pin(self, cpu: int) -> None:
+        """Run the child on ``cpu`` only, so that CPU times of two children pinned alike are comparable.
+
+        The cores of a virtual machine need not run at one speed (here the same loop took 14 ms on one vCPU
+        and 25 ms on the other), so a ratio of CPU times is only fair when both ran on the same core.
+        """
+        self.cpu = cpu
+        with contextlib.suppress(OSError):  # already gone: its next request fails anyway
+            os.sched_setaffinity(self.clock_pid, {cpu})
 
     def printed(self) -> str:
         """What the candidate printed (capped)."""
@@ -277,6 +289,33 @@ def _cpu_ns(pid: int) -> int:
         return time.clock_gettime_ns(((~pid) << 3) | 2)  # CPUCLOCK_SCHED of the whole process
     except OSError:
         return 0
+
+
+def _settled_cpu_ns(pid: int, patience_s: float = 0.01) -> int:
+    """CPU time of ``pid`` once it has left the CPU, or after ``patience_s``.
+
+    The kernel brings a running process's clock up to date only at a tick or a context switch, so a reading
+    taken while the child still runs lags by up to a tick (a 0.5 ms NumPy call was read as 0 ms), and a child
+    shows as sleeping a moment before it has switched out. Settled: not running, and the clock unchanged
+    over a short wait. A child that has answered blocks at once on its next read; one that keeps running is
+    read later, its spinning counted.
+    """
+    give_up = time.monotonic() + patience_s
+    last = _cpu_ns(pid)
+    while time.monotonic() < give_up:
+        time.sleep(_SETTLE_S)
+        now = _cpu_ns(pid)
+        if now == last and not _running(pid):
+            break
+        last = now
+    return last
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_bytes().rpartition(b")")[2].split()[0] == b"R"
+    except (OSError, IndexError):
+        return False
 
 
 def _only_child(pid: int) -> int:

@@ -31,8 +31,10 @@ class SandboxSettings(BaseModel):
     )
     drop_privileges: bool = Field(True, description="run as nobody when root and the interpreter allows it")
     python: str = Field("", description="interpreter for candidates (stdlib only); empty = the trainer's own")
-    speed_matrix_size: int = Field(64, ge=8, le=256, description="n of the n×n matrices the speed trials use")
-    speed_trials: int = Field(5, ge=1, le=50, description="timed trials per candidate (the median counts)")
+    speed_matrix_size: int = Field(40, ge=8, le=256, description="n of the n×n matrices the speed trials use")
+    speed_trials: int = Field(
+        7, ge=1, le=50, description="timed trials per candidate (the median ratio counts)"
+    )
 
 
 _settings = SandboxSettings()

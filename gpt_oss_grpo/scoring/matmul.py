@@ -4,15 +4,19 @@ One child per distinct piece of code runs: a smoke call, correctness trials on f
 varied shapes and element types, then timed trials on fresh n×n matrices. Every answer is checked here,
 in the trainer's process, against NumPy; speed is the child's CPU time as the kernel counts it (the
 child can neither fork nor start threads, so it cannot hide work). Each timed trial is interleaved with
-the naive loop and NumPy on the same matrices in a trusted reference child, so the score is a ratio taken
-under the same conditions, whichever trainer process or moment measured it. Nothing here raises: a
-harness failure is a report with a note, scored like a candidate that does not run.
+the naive loop on the same matrices in a trusted reference child pinned to the same CPU, and NumPy's
+speed is measured the same way once per reference child, so the score is a ratio taken under the same
+conditions, whichever trainer process or moment measured it.
+Nothing here raises: a harness failure is a report with a note, scored like a candidate that does not run.
 """
 
 import atexit
 import base64
 import contextlib
+import itertools
 import math
+import os
+import statistics
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -101,25 +105,39 @@ def _run_trials(code: str, facts: CodeFacts) -> MatmulReport:
 
 
 def _timed_trials(child: sandbox.Child, rng: np.random.Generator, errors: list) -> float | None:
-    """speed_check's score from trials interleaved with the references; None when a trial fails or times out.
-
-    Each trial times the naive loop, the candidate and NumPy on the same fresh matrices, one right after the
-    other. Other work on the machine only ever adds CPU time (cache misses, a busy sibling core), so the
-    fastest trial of each is its cleanest measurement; the ratios of those place the candidate on the scale.
-    """
-    size, trials = sandbox.settings().speed_matrix_size, sandbox.settings().speed_trials
-    naive, candidate, fast = [], [], []
+    """speed_check's score from trials interleaved with the naive loop; None when a trial fails or times out."""
     with _reference_child() as reference:
-        for _ in range(trials):
-            a, b = _random(rng, size, size, False), _random(rng, size, size, False)
-            naive.append(_reference_time(reference, a, b, "naive"))
+        child.pin(reference.child.cpu)
+
+        def candidate(a: np.ndarray, b: np.ndarray) -> int | None:
             reply = _trial(child, a, b, trial := [])
-            fast.append(_reference_time(reference, a, b, "fast"))
-            errors += trial
-            if reply.failure or None in trial:
-                return None  # too slow to time (correctness stands) or wrong: no speed reward
-            candidate.append(max(reply.cpu_ns, 1))
-    return speed_score(min(candidate) / min(naive), min(fast) / min(naive))
+            errors.extend(trial)  # too slow to time (correctness stands) or wrong: no speed reward
+            return None if reply.failure or None in trial else max(reply.cpu_ns, 1)
+
+        ratio = _ratio_to_naive(reference.child, candidate, sandbox.settings().speed_trials, rng)
+    return None if ratio is None else speed_score(ratio, reference.numpy_ratio)
+
+
+def _ratio_to_naive(reference: sandbox.Child, timed, trials: int, rng: np.random.Generator) -> float | None:
+    """The median over ``trials`` of ``timed(a, b)``'s CPU time over the naive loop's just before and after.
+
+    Each trial runs the naive loop and then ``timed`` on the same fresh n×n matrices, on the same CPU. A core
+    of a virtual machine changes speed from one call to the next (here the same naive loop took 3.7 ms, then
+    7 ms), and neighbours in time share its speed; the median ignores the trials that such a change split.
+    None as soon as ``timed`` gives None.
+    """
+    size = sandbox.settings().speed_matrix_size
+    naive, times = [], []
+    for _ in range(trials):
+        a, b = _random(rng, size, size, False), _random(rng, size, size, False)
+        naive.append(_reference_time(reference, a, b, "naive"))
+        if (ns := timed(a, b)) is None:
+            return None
+        times.append(ns)
+    naive.append(_reference_time(reference, a, b, "naive"))
+    return statistics.median(
+        t / ((x + y) / 2) for t, (x, y) in zip(times, itertools.pairwise(naive), strict=True)
+    )
 
 
 def speed_score(candidate_ratio: float, numpy_ratio: float) -> float:
@@ -138,34 +156,53 @@ def _trial(child: sandbox.Child, a: np.ndarray, b: np.ndarray, errors: list) -> 
     return reply
 
 
-_idle_references: list[sandbox.Child] = []
+@dataclass
+class _Reference:
+    """A trusted child holding the naive loop and NumPy, and NumPy's speed relative to the loop on its core."""
+
+    child: sandbox.Child
+    size: int
+    numpy_ratio: float
+
+
+_idle_references: list[_Reference] = []
 _pool_lock = threading.Lock()
+_next_cpu = itertools.cycle(sorted(os.sched_getaffinity(0)))  # one reference child per core, in turn
+_NUMPY_TRIALS = 15
 
 
 @contextlib.contextmanager
 def _reference_child():
-    """A trusted child holding the naive loop and NumPy, reused across evaluations (NumPy loads once)."""
+    """A reference child, reused across evaluations: NumPy loads and its speed is measured once per child."""
+    size = sandbox.settings().speed_matrix_size
     with _pool_lock:
-        child = _idle_references.pop() if _idle_references else None
-    if child is None:
+        reference = _idle_references.pop() if _idle_references else None
+    if reference is not None and reference.size != size:
+        reference.child.close()
+        reference = None
+    if reference is None:
         child = sandbox.Child(REFERENCE_CODE, None, trusted=True)
         if not (child.loaded.message or {}).get("ok"):
             child.close()
             raise RuntimeError(f"the reference child did not start: {_why(child.loaded) or child.printed()}")
-        size = sandbox.settings().speed_matrix_size
-        warm_up = _random(np.random.default_rng(), size, size, False)
+        with _pool_lock:
+            child.pin(next(_next_cpu))
+        rng = np.random.default_rng()
+        warm_up = _random(rng, size, size, False)
         for function in ("naive", "fast"):  # untimed: the first calls of a new process run slow
             _reference_time(child, warm_up, warm_up, function)
+        numpy = _ratio_to_naive(child, lambda a, b: _reference_time(child, a, b, "fast"), _NUMPY_TRIALS, rng)
+        reference = _Reference(child, size, numpy)
     healthy = False
     try:
-        yield child
-        healthy = not child.failed
+        yield reference
+        healthy = not reference.child.failed
     finally:
         if healthy:
             with _pool_lock:
-                _idle_references.append(child)
+                _idle_references.append(reference)
         else:
-            child.close()
+            reference.child.close()
 
 
 def _reference_time(reference: sandbox.Child, a: np.ndarray, b: np.ndarray, function: str) -> int:
@@ -253,4 +290,4 @@ def close_reference_children() -> None:
     """End the reused reference children (at exit, or for a test that checks no process is left)."""
     with _pool_lock:
         while _idle_references:
-            _idle_references.pop().close()
+            _idle_references.pop().child.close()
