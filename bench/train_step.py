@@ -41,9 +41,20 @@ from gpt_oss_grpo.errors import ConfigError, run_main  # noqa: E402
 CONFIGS = {"tiny": ROOT / "configs" / "tiny-gpt-oss.yaml", "demo": ROOT / "configs" / "cpu-demo.yaml"}
 REWARDS_FILE = ROOT / "reward_functions.py"
 # TRL's own generation (training mode: checkpointed layers drop the KV cache) and optimisation, as before.
-BASELINE = ["generation.eval_mode=false", "generation.merge_lora=false", "grpo.gradient_checkpointing=true"]
-FIXED = ["generation.eval_mode=true", "generation.merge_lora=false", "grpo.gradient_checkpointing=true"]
-NO_CHECKPOINTING = [*FIXED[:2], "grpo.gradient_checkpointing=false"]
+ONE_STEP = "grpo.steps_per_generation=1"  # TRL's default here; the demo config generates for 4 steps at once
+BASELINE = [
+    "generation.eval_mode=false",
+    "generation.merge_lora=false",
+    "grpo.gradient_checkpointing=true",
+    ONE_STEP,
+]
+FIXED = [
+    "generation.eval_mode=true",
+    "generation.merge_lora=false",
+    "grpo.gradient_checkpointing=true",
+    ONE_STEP,
+]
+NO_CHECKPOINTING = [*FIXED[:2], "grpo.gradient_checkpointing=false", ONE_STEP]
 # name: (what it changes, --set overrides, torch threads or None for torch's default)
 LEVERS: dict[str, tuple[str, list[str], int | None]] = {
     "baseline": ("TRL's path: training mode, gradient checkpointing", BASELINE, None),
@@ -69,6 +80,11 @@ LEVERS: dict[str, tuple[str, list[str], int | None]] = {
     "steps_per_generation_4": (
         "no_checkpointing + 4 steps' completions per generation",
         [*NO_CHECKPOINTING, "grpo.steps_per_generation=4"],
+        None,
+    ),
+    "steps_per_generation_4_merge_lora": (
+        "steps_per_generation_4 + LoRA merged while generating",
+        [*NO_CHECKPOINTING, "grpo.steps_per_generation=4", "generation.merge_lora=true"],
         None,
     ),
     "beta_0": (
@@ -161,11 +177,13 @@ def run_isolated(model: str, steps: int, lever: str) -> dict[str, Any]:
         return pool.submit(measure, model, steps, lever).result()
 
 
-def steps_for(lever: str, steps: int) -> int:
+def steps_for(model: str, lever: str, steps: int) -> int:
     """Whole generation cycles after the first step: a lever that generates every k steps runs 1 + n*k."""
-    every = next(
-        (int(o.split("=")[1]) for o in LEVERS[lever][1] if o.startswith("grpo.steps_per_generation=")), 1
-    )
+    import yaml
+
+    chosen = [o for o in LEVERS[lever][1] if o.startswith("grpo.steps_per_generation=")]
+    shipped = (yaml.safe_load(CONFIGS[model].read_text()).get("grpo") or {}).get("steps_per_generation", 1)
+    every = int(chosen[-1].split("=")[1]) if chosen else shipped
     return 1 + -(-(steps - 1) // every) * every if steps > 1 else steps
 
 
@@ -249,7 +267,7 @@ def _main(argv: list[str]) -> None:
     results = []
     for model in ("tiny", "demo") if options.model == "both" else (options.model,):
         for lever in levers:
-            steps = steps_for(lever, options.steps)
+            steps = steps_for(model, lever, options.steps)
             load_before = os.getloadavg()
             console.print(
                 f"[bold]{model}[/] {lever}: {steps} GRPO steps, {LEVERS[lever][0]} "
