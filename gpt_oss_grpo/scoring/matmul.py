@@ -185,14 +185,7 @@ def _reference_child():
         if not (child.loaded.message or {}).get("ok"):
             child.close()
             raise RuntimeError(f"the reference child did not start: {_why(child.loaded) or child.printed()}")
-        with _pool_lock:
-            child.pin(next(_next_cpu))
-        rng = np.random.default_rng()
-        warm_up = _random(rng, size, size, False)
-        for function in ("naive", "fast"):  # untimed: the first calls of a new process run slow
-            _reference_time(child, warm_up, warm_up, function)
-        numpy = _ratio_to_naive(child, lambda a, b: _reference_time(child, a, b, "fast"), _NUMPY_TRIALS, rng)
-        reference = _Reference(child, size, numpy)
+        reference = _measured(child, size)
     healthy = False
     try:
         yield reference
@@ -203,6 +196,22 @@ def _reference_child():
                 _idle_references.append(reference)
         else:
             reference.child.close()
+
+
+def _measured(child: sandbox.Child, size: int) -> _Reference:
+    """Pin a new reference child to the next core, warm it up and measure NumPy's speed there; or close it."""
+    try:
+        with _pool_lock:
+            child.pin(next(_next_cpu))
+        rng = np.random.default_rng()
+        warm_up = _random(rng, size, size, False)
+        for function in ("naive", "fast"):  # untimed: the first calls of a new process run slow
+            _reference_time(child, warm_up, warm_up, function)
+        numpy = _ratio_to_naive(child, lambda a, b: _reference_time(child, a, b, "fast"), _NUMPY_TRIALS, rng)
+    except BaseException:
+        child.close()
+        raise
+    return _Reference(child, size, numpy)
 
 
 def _reference_time(reference: sandbox.Child, a: np.ndarray, b: np.ndarray, function: str) -> int:
