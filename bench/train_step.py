@@ -55,6 +55,7 @@ FIXED = [
     ONE_STEP,
 ]
 NO_CHECKPOINTING = [*FIXED[:2], "grpo.gradient_checkpointing=false", ONE_STEP]
+FOUR_STEPS = [*NO_CHECKPOINTING[:-1], "grpo.steps_per_generation=4"]
 # name: (what it changes, --set overrides, torch threads or None for torch's default)
 LEVERS: dict[str, tuple[str, list[str], int | None]] = {
     "baseline": ("TRL's path: training mode, gradient checkpointing", BASELINE, None),
@@ -79,12 +80,12 @@ LEVERS: dict[str, tuple[str, list[str], int | None]] = {
     ),
     "steps_per_generation_4": (
         "no_checkpointing + 4 steps' completions per generation",
-        [*NO_CHECKPOINTING, "grpo.steps_per_generation=4"],
+        FOUR_STEPS,
         None,
     ),
     "steps_per_generation_4_merge_lora": (
         "steps_per_generation_4 + LoRA merged while generating",
-        [*NO_CHECKPOINTING, "grpo.steps_per_generation=4", "generation.merge_lora=true"],
+        [*FOUR_STEPS, "generation.merge_lora=true"],
         None,
     ),
     "beta_0": (
@@ -183,7 +184,7 @@ def steps_for(model: str, lever: str, steps: int) -> int:
 
     chosen = [o for o in LEVERS[lever][1] if o.startswith("grpo.steps_per_generation=")]
     shipped = (yaml.safe_load(CONFIGS[model].read_text()).get("grpo") or {}).get("steps_per_generation", 1)
-    every = int(chosen[-1].split("=")[1]) if chosen else shipped
+    every = int(chosen[0].split("=")[1]) if chosen else shipped
     return 1 + -(-(steps - 1) // every) * every if steps > 1 else steps
 
 
