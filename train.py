@@ -11,7 +11,7 @@ from pathlib import Path
 import gpt_oss_grpo.models.unsloth_first  # noqa: F401  (first: Unsloth must patch TRL/transformers before they load)
 
 # isort: on
-from gpt_oss_grpo import cli, generation, sandbox
+from gpt_oss_grpo import cli, generation, prompt_sharing, sandbox
 from gpt_oss_grpo.config import load_config
 from gpt_oss_grpo.data import build_dataset
 from gpt_oss_grpo.errors import run_main
@@ -55,6 +55,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     model = load_model(config.model, config.lora, config.grpo.seed, backend, tokenizer)
     trainer = build_trainer(grpo_args, model, dataset, reward_funcs)
     generation.install(trainer, config.generation, model.backend)
+    prompt_sharing.install(trainer, config.logprobs, model.backend)
     install_monitoring(trainer, config.monitoring)
     install_evaluation(trainer, config, reward_funcs)
     train(trainer, args.resume)

@@ -46,15 +46,18 @@ BASELINE = [
     "generation.eval_mode=false",
     "generation.merge_lora=false",
     "grpo.gradient_checkpointing=true",
+    "generation.share_prompt=false",
+    "logprobs.share_prompt=false",
     ONE_STEP,
 ]
-FIXED = [
-    "generation.eval_mode=true",
-    "generation.merge_lora=false",
-    "grpo.gradient_checkpointing=true",
+FIXED = ["generation.eval_mode=true", *BASELINE[1:]]
+NO_CHECKPOINTING = [*FIXED[:2], "grpo.gradient_checkpointing=false", *FIXED[3:]]
+SHARED_PROMPT = [
+    *NO_CHECKPOINTING[:3],
+    "generation.share_prompt=true",
+    "logprobs.share_prompt=true",
     ONE_STEP,
 ]
-NO_CHECKPOINTING = [*FIXED[:2], "grpo.gradient_checkpointing=false", ONE_STEP]
 FOUR_STEPS = [*NO_CHECKPOINTING[:-1], "grpo.steps_per_generation=4"]
 # name: (what it changes, --set overrides, torch threads or None for torch's default)
 LEVERS: dict[str, tuple[str, list[str], int | None]] = {
@@ -88,6 +91,21 @@ LEVERS: dict[str, tuple[str, list[str], int | None]] = {
         [*FOUR_STEPS, "generation.merge_lora=true"],
         None,
     ),
+    "share_prompt": (
+        "no_checkpointing + each distinct prompt once: in the prefill and the log-prob passes",
+        SHARED_PROMPT,
+        None,
+    ),
+    "steps_per_generation_4_share_prompt": (
+        "steps_per_generation_4 + share_prompt",
+        [*SHARED_PROMPT[:-1], "grpo.steps_per_generation=4"],
+        None,
+    ),
+    "steps_per_generation_8_share_prompt": (
+        "share_prompt + 8 steps' completions per generation",
+        [*SHARED_PROMPT[:-1], "grpo.steps_per_generation=8"],
+        None,
+    ),
     "beta_0": (
         "no_checkpointing + beta 0 (no KL term, no reference forward)",
         [*NO_CHECKPOINTING, "grpo.beta=0.0"],
@@ -106,7 +124,7 @@ def _train(model: str, steps: int, lever: str, work: Path) -> dict[str, Any]:
     import torch
     from step_timer import StepTimer
 
-    from gpt_oss_grpo import generation
+    from gpt_oss_grpo import generation, prompt_sharing
     from gpt_oss_grpo.config import load_config
     from gpt_oss_grpo.data import build_dataset
     from gpt_oss_grpo.models.backend import resolve_backend
@@ -141,6 +159,7 @@ def _train(model: str, steps: int, lever: str, work: Path) -> dict[str, Any]:
     loaded = load_model(config.model, config.lora, config.grpo.seed, backend, tokenizer)
     trainer = build_trainer(args, loaded, dataset, reward_funcs)
     generation.install(trainer, config.generation, loaded.backend)
+    prompt_sharing.install(trainer, config.logprobs, loaded.backend)
     timer = StepTimer()
     timer.instrument(trainer)
     started = time.perf_counter()

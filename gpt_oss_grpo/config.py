@@ -112,6 +112,21 @@ class GenerationSettings(_Section):
     merge_lora: bool = Field(
         False, description="Merge the LoRA adapter into the base weights while generating."
     )
+    share_prompt: bool = Field(
+        True,
+        description="Prefill each distinct prompt once and share its KV cache across the prompt's "
+        "completions; false: every row prefills its own copy.",
+    )
+
+
+class LogprobSettings(_Section):
+    """How the loss's log-probs are computed on the transformers backend (gpt_oss_grpo/prompt_sharing.py)."""
+
+    share_prompt: bool = Field(
+        True,
+        description="Run each distinct prompt once per log-prob pass and share its KV cache across the "
+        "prompt's completions (off by itself under gradient checkpointing); false: TRL's forward per row.",
+    )
 
 
 class RunConfig(_Section):
@@ -119,6 +134,7 @@ class RunConfig(_Section):
     lora: LoraSettings = Field(default_factory=LoraSettings)
     grpo: GrpoSettings = Field(default_factory=GrpoSettings)
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
+    logprobs: LogprobSettings = Field(default_factory=LogprobSettings)
     task: Task = Field(default_factory=lambda: MatmulTask(type="matmul"))
     rewards: list[RewardSpec] | None = Field(None, description="Default: the task type's reward list.")
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)

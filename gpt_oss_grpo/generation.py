@@ -7,7 +7,10 @@ not samples of the model the loss scores, and decoding is slower too. No GRPOCon
 reaches inside generation, so `install` wraps the policy's own `generate` (on the instance; the class and
 TRL stay untouched): gradient checkpointing off and eval mode for the call, as TRL itself does when it scores
 log-probs, and optionally the LoRA adapter merged into the base weights (PEFT's merge_adapter/unmerge_adapter)
-so each decode step runs one matmul per projection instead of three.
+so each decode step runs one matmul per projection instead of three, and optionally each distinct prompt
+prefilled once: GRPO generates `num_generations` completions of every prompt, so the wrapper runs the
+distinct prompts (all but their last token) through the model once, spreads that KV cache over the rows
+(`Cache.reorder_cache`) and hands it to `generate`, which then starts from the cached positions.
 
 Unsloth (one CUDA GPU) has its own generation path and is left alone.
 """
@@ -39,6 +42,36 @@ def generation_mode(model: Any, merge_lora: bool, checkpointing_kwargs: dict | N
         yield
 
 
+def shared_prefill(model: Any, input_ids: Any, attention_mask: Any) -> Any | None:
+    """A KV cache of every row's prompt but its last token, each distinct prompt computed once; None when no
+    prompt repeats. Positions as `generate` numbers left-padded rows (attention-mask cumsum)."""
+    import torch
+
+    width = input_ids.size(1)
+    distinct, row_of = torch.unique(torch.cat([input_ids, attention_mask], dim=1), dim=0, return_inverse=True)
+    if width < 2 or distinct.size(0) == input_ids.size(0):
+        return None
+    ids, mask = distinct[:, : width - 1], distinct[:, width : 2 * width - 1]
+    positions = (mask.long().cumsum(-1) - 1).masked_fill(mask == 0, 0)
+    with torch.no_grad():
+        cache = model(
+            input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, logits_to_keep=1
+        ).past_key_values
+    cache.reorder_cache(row_of)
+    return cache
+
+
+def trl_shaped(args: tuple, kwargs: dict[str, Any]) -> bool:
+    """TRL's generate call (prompt ids, mask, one GenerationConfig), one sequence per row: a shared cache fits."""
+    config = kwargs.get("generation_config")
+    return (
+        not args
+        and set(kwargs) == {"input_ids", "attention_mask", "generation_config"}
+        and (getattr(config, "num_beams", None) or 1) == 1  # transformers 5 leaves unset fields None
+        and (getattr(config, "num_return_sequences", None) or 1) == 1
+    )
+
+
 def install(trainer: Any, settings: GenerationSettings, backend: str) -> None:
     """Route the trainer's generation through `generation_mode` (transformers backend, when enabled)."""
     if backend != "transformers" or not settings.eval_mode:
@@ -54,6 +87,10 @@ def install(trainer: Any, settings: GenerationSettings, backend: str) -> None:
     @functools.wraps(original)
     def generate(*args: Any, **kwargs: Any) -> Any:
         with generation_mode(model, settings.merge_lora, trainer.args.gradient_checkpointing_kwargs):
+            if settings.share_prompt and trl_shaped(args, kwargs):
+                cache = shared_prefill(model, kwargs["input_ids"], kwargs["attention_mask"])
+                if cache is not None:
+                    kwargs["past_key_values"] = cache
             return original(*args, **kwargs)
 
     model.generate = generate

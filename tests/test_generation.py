@@ -7,7 +7,7 @@ import pytest
 import torch
 from datasets import Dataset
 from peft import LoraConfig, get_peft_model
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 from trl import GRPOConfig, GRPOTrainer
 
 from gpt_oss_grpo import generation
@@ -36,21 +36,23 @@ def policy(tiny_gpt_oss):
     return model, tokenizer, prompt["input_ids"].repeat(3, 1)
 
 
-def generate(model, prompt_ids, do_sample: bool):
+def generate(model, prompt_ids, do_sample: bool, attention_mask=None):
+    """Called as TRL calls it: prompt ids, mask and one GenerationConfig."""
     torch.manual_seed(1)
+    config = GenerationConfig(
+        max_new_tokens=NEW_TOKENS,
+        min_new_tokens=NEW_TOKENS,
+        do_sample=do_sample,
+        top_k=0,
+        output_logits=True,
+        return_dict_in_generate=True,
+    )
+    mask = torch.ones_like(prompt_ids) if attention_mask is None else attention_mask
     with torch.no_grad():
-        out = model.generate(
-            input_ids=prompt_ids,
-            attention_mask=torch.ones_like(prompt_ids),
-            max_new_tokens=NEW_TOKENS,
-            min_new_tokens=NEW_TOKENS,
-            do_sample=do_sample,
-            top_k=0,
-            output_logits=True,
-            return_dict_in_generate=True,
-        )
+        out = model.generate(input_ids=prompt_ids, attention_mask=mask, generation_config=config)
     new = out.sequences[:, prompt_ids.shape[1] :]
-    sampled = torch.stack(out.logits, dim=1).log_softmax(-1).gather(-1, new.unsqueeze(-1)).squeeze(-1)
+    logits = torch.stack(out.logits, dim=1)
+    sampled = logits.log_softmax(-1).gather(-1, new.unsqueeze(-1)).squeeze(-1)
     return out.sequences, sampled
 
 
@@ -95,10 +97,16 @@ def install_on(model, tokenizer, settings: GenerationSettings, tmp_path) -> GRPO
     return trainer
 
 
-@pytest.mark.parametrize("merge_lora", [False, True], ids=["adapter", "merged"])
-def test_sampled_logprobs_and_greedy_match_the_scoring_forward(policy, tmp_path, merge_lora):
+@pytest.mark.parametrize(
+    ("merge_lora", "share_prompt"),
+    [(False, True), (True, True), (False, False)],
+    ids=["adapter", "merged", "adapter-unshared"],
+)
+def test_sampled_logprobs_and_greedy_match_the_scoring_forward(policy, tmp_path, merge_lora, share_prompt):
+    """The three rows repeat one prompt, so with share_prompt the prefill runs once for all three."""
     model, tokenizer, prompt_ids = policy
-    install_on(model, tokenizer, GenerationSettings(eval_mode=True, merge_lora=merge_lora), tmp_path)
+    settings = GenerationSettings(eval_mode=True, merge_lora=merge_lora, share_prompt=share_prompt)
+    install_on(model, tokenizer, settings, tmp_path)
     weights_before = {name: p.detach().clone() for name, p in model.named_parameters()}
 
     sequences, sampled = generate(model, prompt_ids, do_sample=True)
@@ -136,3 +144,28 @@ def test_off_switch_and_other_backends_leave_generate_alone(policy, tmp_path):
     assert model.generate == original
     trainer = install_on(model, tokenizer, GenerationSettings(), tmp_path)
     assert trainer.accelerator.unwrap_model(trainer.model).generate != original
+
+
+def test_shared_prefill_runs_each_prompt_once_and_changes_no_output(policy, tmp_path):
+    """Two prompts, one left-padded, three rows each: one prefill of the two distinct prompts, and the same
+    greedy sequences and logits as every row prefilling its own copy."""
+    model, tokenizer, prompt_ids = policy
+    short = torch.cat(
+        [prompt_ids[:1, :1].new_full((1, 3), tokenizer.pad_token_id), prompt_ids[:1, 3:]], dim=1
+    )
+    ids = torch.cat([prompt_ids[:1], short, prompt_ids[:1], short, short, prompt_ids[:1]])
+    mask = (torch.arange(ids.shape[1]) >= 3).long().repeat(6, 1)
+    mask[[0, 2, 5]] = 1
+    widths: list[tuple[int, ...]] = []
+    model.base_model.model.model.register_forward_pre_hook(
+        lambda module, args, kwargs: widths.append(tuple(kwargs["input_ids"].shape)), with_kwargs=True
+    )
+    outputs = {}
+    for share in (True, False):
+        vars(model).pop("generate", None)  # the last install's wrapper off
+        install_on(model, tokenizer, GenerationSettings(share_prompt=share), tmp_path)
+        widths.clear()
+        outputs[share] = generate(model, ids, do_sample=False, attention_mask=mask)
+        assert widths[0] == ((2, ids.shape[1] - 1) if share else tuple(ids.shape))
+    assert torch.equal(outputs[True][0], outputs[False][0])
+    torch.testing.assert_close(outputs[True][1], outputs[False][1], atol=1e-5, rtol=0)

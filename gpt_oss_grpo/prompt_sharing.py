@@ -1,0 +1,82 @@
+"""The loss's log-prob forward with each distinct prompt run once (transformers backend).
+
+Why this module exists: GRPO scores `num_generations` completions of every prompt, and TRL 1.14.2's log-prob
+pass (`_full_logits_logps`) runs the model over prompt + completion for every row, so each prompt's tokens go
+through the model, forward and backward, once per completion. No GRPOConfig field shares them, so `install`
+wraps the policy's own `forward` (on the instance; TRL and the class stay untouched). A call shaped like TRL's
+scoring call (input_ids, attention_mask, logits_to_keep=k, use_cache=False, nothing else) runs the distinct
+prefixes (each row's first L-k+1 tokens: its prompt) once with a KV cache, spreads the cache over the rows
+(`Cache.reorder_cache`) and runs the rest of every row on it. The logits are the ones the full forward gives,
+up to float rounding, and so are the gradients: autograd flows through the shared cache into every row.
+
+Any other call (generation, a cache, extra outputs such as router logits) and any call under gradient
+checkpointing, whose checkpointed layers drop the KV cache (see generation.py), runs the forward unchanged.
+Unsloth (one CUDA GPU) replaces TRL's log-prob code with its own and is left alone.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from gpt_oss_grpo.config import LogprobSettings
+
+SCORING_KWARGS = {"input_ids", "attention_mask", "logits_to_keep", "use_cache"}
+
+
+def shared_prefix_logits(
+    forward: Callable[..., Any], input_ids: Any, attention_mask: Any, logits_to_keep: int
+) -> Any | None:
+    """The last `logits_to_keep` logits of every row, each distinct prefix computed once; None if none repeat."""
+    import torch
+
+    split = input_ids.size(1) - logits_to_keep + 1
+    prefixes = torch.cat([input_ids[:, :split], attention_mask[:, :split]], dim=1)
+    distinct, row_of = torch.unique(prefixes, dim=0, return_inverse=True)
+    if distinct.size(0) == input_ids.size(0):
+        return None
+    head = forward(
+        input_ids=distinct[:, :split], attention_mask=distinct[:, split:], use_cache=True, logits_to_keep=1
+    )
+    cache = head.past_key_values
+    cache.reorder_cache(
+        row_of
+    )  # one cache row per input row: autograd sums each row's gradient into its prefix
+    rest = forward(
+        input_ids=input_ids[:, split:],
+        attention_mask=attention_mask,
+        past_key_values=cache,
+        use_cache=True,
+        logits_to_keep=logits_to_keep - 1,
+    )
+    return torch.cat([head.logits[row_of], rest.logits], dim=1)
+
+
+def install(trainer: Any, settings: LogprobSettings, backend: str) -> None:
+    """Route the policy's scoring forwards through `shared_prefix_logits` (transformers backend, when enabled)."""
+    if backend != "transformers" or not settings.share_prompt:
+        return
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    original: Callable[..., Any] = model.forward
+
+    @functools.wraps(original)
+    def forward(*args: Any, **kwargs: Any) -> Any:
+        keep = kwargs.get("logits_to_keep")
+        if (
+            args
+            or not set(kwargs) <= SCORING_KWARGS
+            or kwargs.get("use_cache") is not False
+            or not isinstance(keep, int)
+            or keep < 2
+            or getattr(model, "is_gradient_checkpointing", False)
+        ):
+            return original(*args, **kwargs)
+        logits = shared_prefix_logits(original, kwargs["input_ids"], kwargs["attention_mask"], keep)
+        if logits is None:
+            return original(*args, **kwargs)
+        from transformers.modeling_outputs import CausalLMOutputWithPast
+
+        return CausalLMOutputWithPast(logits=logits)
+
+    model.forward = forward

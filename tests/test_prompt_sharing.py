@@ -1,0 +1,135 @@
+"""The log-prob pass with each distinct prompt run once gives TRL's log-probs and gradients, on the tiny GPT-OSS
+(sliding-window layers, attention sinks) and a tiny Llama (the CPU demo's architecture): prompt_sharing.py."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from datasets import Dataset
+from peft import LoraConfig, get_peft_model
+from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
+from trl import GRPOConfig, GRPOTrainer
+
+from gpt_oss_grpo import prompt_sharing
+from gpt_oss_grpo.config import LogprobSettings
+
+PROMPT, COMPLETION = 20, 9
+
+
+def tiny_llama() -> LlamaForCausalLM:
+    config = LlamaConfig(
+        vocab_size=128,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+        tie_word_embeddings=True,
+    )
+    return LlamaForCausalLM(config)
+
+
+@pytest.fixture(params=["gpt_oss", "llama"])
+def trainer(request, tiny_gpt_oss, tmp_path):
+    """A GRPOTrainer over a tiny model with a random (non-zero) LoRA, prompt sharing installed."""
+    torch.manual_seed(0)
+    if request.param == "gpt_oss":
+        base = AutoModelForCausalLM.from_pretrained(tiny_gpt_oss, dtype=torch.float32)
+    else:
+        base = tiny_llama()
+    lora = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
+    model = get_peft_model(base, lora)
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=[lambda completions, **kwargs: [0.0] * len(completions)],
+        args=GRPOConfig(
+            output_dir=str(tmp_path),
+            use_cpu=True,
+            bf16=False,
+            report_to="none",
+            num_generations=3,
+            per_device_train_batch_size=6,
+            gradient_checkpointing=False,
+        ),
+        train_dataset=Dataset.from_dict({"prompt": ["x"] * 6}),
+        processing_class=AutoTokenizer.from_pretrained(tiny_gpt_oss),
+    )
+    prompt_sharing.install(trainer, LogprobSettings(), "transformers")
+    return trainer
+
+
+def group_batch(vocab: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two prompts x three completions, rows shuffled as TRL shuffles them; one prompt left-padded, one
+    completion cut short (right padding), as TRL lays out prompt + completion."""
+    torch.manual_seed(2)
+    prompts = torch.randint(0, vocab, (2, PROMPT))
+    prompt_mask = torch.ones(2, PROMPT, dtype=torch.long)
+    prompt_mask[1, :5] = 0
+    rows = torch.tensor([1, 0, 0, 1, 0, 1])
+    completions = torch.randint(0, vocab, (6, COMPLETION))
+    completion_mask = torch.ones(6, COMPLETION, dtype=torch.long)
+    completion_mask[2, 4:] = 0
+    ids = torch.cat([prompts[rows], completions], dim=1)
+    return ids, torch.cat([prompt_mask[rows], completion_mask], dim=1)
+
+
+def logps_and_grads(trainer, ids, mask):
+    """TRL's own log-prob pass (what the loss calls) and the gradient of their sum w.r.t. the LoRA weights."""
+    model = trainer.model
+    model.zero_grad()
+    logps, _, _ = trainer._get_per_token_logps_and_entropies(model, ids, mask, COMPLETION)
+    (logps * mask[:, -COMPLETION:]).sum().backward()
+    grads = torch.cat([p.grad.flatten() for p in model.parameters() if p.requires_grad])
+    return logps.detach(), grads
+
+
+def test_shared_prompts_give_trls_logprobs_and_gradients(trainer):
+    model = trainer.model
+    ids, mask = group_batch(model.config.vocab_size)
+    calls = []
+    inner = model.forward
+    model.forward = lambda **kwargs: calls.append(kwargs.get("use_cache")) or inner(**kwargs)
+    shared = logps_and_grads(trainer, ids, mask)
+    assert calls == [False]  # one scoring call; the two cached forwards run inside it
+    del model.forward  # the wrappers off: TRL's plain forward per row
+    plain = logps_and_grads(trainer, ids, mask)
+    torch.testing.assert_close(shared[0], plain[0], atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(shared[1], plain[1], atol=1e-5, rtol=1e-4)
+
+
+def test_the_shared_path_runs_each_distinct_prompt_once(trainer):
+    model = trainer.model
+    ids, mask = group_batch(model.config.vocab_size)
+    seen: list[tuple[int, ...]] = []
+    model.base_model.model.model.register_forward_pre_hook(
+        lambda module, args, kwargs: seen.append(tuple(kwargs["input_ids"].shape)), with_kwargs=True
+    )
+    with torch.no_grad():
+        trainer._get_per_token_logps_and_entropies(model, ids, mask, COMPLETION)
+    assert seen == [(2, PROMPT), (6, COMPLETION)]
+
+
+def test_other_calls_and_checkpointing_run_the_plain_forward(trainer):
+    model = trainer.model
+    ids, mask = group_batch(model.config.vocab_size)
+    seen: list[tuple[int, ...]] = []
+    model.base_model.model.model.register_forward_pre_hook(
+        lambda module, args, kwargs: seen.append(tuple(kwargs["input_ids"].shape)), with_kwargs=True
+    )
+    with torch.no_grad():
+        model(input_ids=ids, attention_mask=mask, logits_to_keep=COMPLETION + 1, use_cache=True)
+        model(input_ids=ids[[0, 1]], attention_mask=mask[[0, 1]], logits_to_keep=4, use_cache=False)
+        model.gradient_checkpointing_enable()
+        trainer._get_per_token_logps_and_entropies(model, ids, mask, COMPLETION)
+    assert seen == [tuple(ids.shape), (2, ids.shape[1]), tuple(ids.shape)]
+
+
+def test_off_switch_and_other_backends_leave_forward_alone(trainer):
+    model = trainer.model
+    wrapped = model.forward
+    del model.forward
+    plain = model.forward
+    prompt_sharing.install(trainer, LogprobSettings(share_prompt=False), "transformers")
+    prompt_sharing.install(trainer, LogprobSettings(), "unsloth")
+    assert model.forward == plain and wrapped != plain
