@@ -115,7 +115,7 @@ class GenerationSettings(_Section):
     share_prompt: bool = Field(
         True,
         description="Prefill each distinct prompt once and share its KV cache across the prompt's "
-        "completions; false: every row prefills its own copy.",
+        "completions (with eval_mode); false: every row prefills its own copy.",
     )
 
 

@@ -84,6 +84,15 @@ def logps_and_grads(trainer, ids, mask):
     return logps.detach(), grads
 
 
+def input_shapes(model) -> list[tuple[int, ...]]:
+    """The input_ids shape of every forward of the decoder inside the PEFT model, in call order."""
+    seen: list[tuple[int, ...]] = []
+    model.base_model.model.model.register_forward_pre_hook(
+        lambda module, args, kwargs: seen.append(tuple(kwargs["input_ids"].shape)), with_kwargs=True
+    )
+    return seen
+
+
 def test_shared_prompts_give_trls_logprobs_and_gradients(trainer):
     model = trainer.model
     ids, mask = group_batch(model.config.vocab_size)
@@ -101,10 +110,7 @@ def test_shared_prompts_give_trls_logprobs_and_gradients(trainer):
 def test_the_shared_path_runs_each_distinct_prompt_once(trainer):
     model = trainer.model
     ids, mask = group_batch(model.config.vocab_size)
-    seen: list[tuple[int, ...]] = []
-    model.base_model.model.model.register_forward_pre_hook(
-        lambda module, args, kwargs: seen.append(tuple(kwargs["input_ids"].shape)), with_kwargs=True
-    )
+    seen = input_shapes(model)
     with torch.no_grad():
         trainer._get_per_token_logps_and_entropies(model, ids, mask, COMPLETION)
     assert seen == [(2, PROMPT), (6, COMPLETION)]
@@ -113,10 +119,7 @@ def test_the_shared_path_runs_each_distinct_prompt_once(trainer):
 def test_other_calls_and_checkpointing_run_the_plain_forward(trainer):
     model = trainer.model
     ids, mask = group_batch(model.config.vocab_size)
-    seen: list[tuple[int, ...]] = []
-    model.base_model.model.model.register_forward_pre_hook(
-        lambda module, args, kwargs: seen.append(tuple(kwargs["input_ids"].shape)), with_kwargs=True
-    )
+    seen = input_shapes(model)
     with torch.no_grad():
         model(input_ids=ids, attention_mask=mask, logits_to_keep=COMPLETION + 1, use_cache=True)
         model(input_ids=ids[[0, 1]], attention_mask=mask[[0, 1]], logits_to_keep=4, use_cache=False)
