@@ -40,9 +40,8 @@ def shared_prefix_logits(
         input_ids=distinct[:, :split], attention_mask=distinct[:, split:], use_cache=True, logits_to_keep=1
     )
     cache = head.past_key_values
-    cache.reorder_cache(
-        row_of
-    )  # one cache row per input row: autograd sums each row's gradient into its prefix
+    # One cache row per input row; autograd sums each row's gradient back into its shared prefix.
+    cache.reorder_cache(row_of)
     rest = forward(
         input_ids=input_ids[:, split:],
         attention_mask=attention_mask,
