@@ -24,6 +24,7 @@ from typing import Any
 
 from gpt_oss_grpo.config import GenerationSettings
 from gpt_oss_grpo.errors import ConfigError
+from gpt_oss_grpo.prompt_sharing import distinct_prefixes
 
 
 @contextlib.contextmanager
@@ -47,11 +48,10 @@ def shared_prefill(model: Any, input_ids: Any, attention_mask: Any) -> Any | Non
     prompt repeats. Positions as `generate` numbers left-padded rows (attention-mask cumsum)."""
     import torch
 
-    width = input_ids.size(1)
-    distinct, row_of = torch.unique(torch.cat([input_ids, attention_mask], dim=1), dim=0, return_inverse=True)
-    if width < 2 or distinct.size(0) == input_ids.size(0):
+    width = input_ids.size(1) - 1
+    if width < 1 or (shared := distinct_prefixes(input_ids, attention_mask, width)) is None:
         return None
-    ids, mask = distinct[:, : width - 1], distinct[:, width : 2 * width - 1]
+    ids, mask, row_of = shared
     positions = (mask.long().cumsum(-1) - 1).masked_fill(mask == 0, 0)
     with torch.no_grad():
         cache = model(

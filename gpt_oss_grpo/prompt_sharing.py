@@ -25,6 +25,17 @@ from gpt_oss_grpo.config import LogprobSettings
 SCORING_KWARGS = {"input_ids", "attention_mask", "logits_to_keep", "use_cache"}
 
 
+def distinct_prefixes(input_ids: Any, attention_mask: Any, width: int) -> tuple[Any, Any, Any] | None:
+    """The distinct (ids, mask) prefixes of `width` tokens and each row's index among them; None if none repeat."""
+    import torch
+
+    prefixes = torch.cat([input_ids[:, :width], attention_mask[:, :width]], dim=1)
+    distinct, row_of = torch.unique(prefixes, dim=0, return_inverse=True)
+    if distinct.size(0) == input_ids.size(0):
+        return None
+    return distinct[:, :width], distinct[:, width:], row_of
+
+
 def shared_prefix_logits(
     forward: Callable[..., Any], input_ids: Any, attention_mask: Any, logits_to_keep: int
 ) -> Any | None:
@@ -32,13 +43,10 @@ def shared_prefix_logits(
     import torch
 
     split = input_ids.size(1) - logits_to_keep + 1
-    prefixes = torch.cat([input_ids[:, :split], attention_mask[:, :split]], dim=1)
-    distinct, row_of = torch.unique(prefixes, dim=0, return_inverse=True)
-    if distinct.size(0) == input_ids.size(0):
+    if (shared := distinct_prefixes(input_ids, attention_mask, split)) is None:
         return None
-    head = forward(
-        input_ids=distinct[:, :split], attention_mask=distinct[:, split:], use_cache=True, logits_to_keep=1
-    )
+    ids, mask, row_of = shared
+    head = forward(input_ids=ids, attention_mask=mask, use_cache=True, logits_to_keep=1)
     cache = head.past_key_values
     # One cache row per input row; autograd sums each row's gradient back into its shared prefix.
     cache.reorder_cache(row_of)
