@@ -48,6 +48,8 @@ BASELINE = [
     "grpo.gradient_checkpointing=true",
     "generation.share_prompt=false",
     "logprobs.share_prompt=false",
+    "generation.inverse_cdf_sampling=false",
+    "logprobs.shuffle_whole_groups=false",
     ONE_STEP,
 ]
 FIXED = ["generation.eval_mode=true", *BASELINE[1:]]
@@ -56,8 +58,9 @@ SHARED_PROMPT = [
     *NO_CHECKPOINTING[:3],
     "generation.share_prompt=true",
     "logprobs.share_prompt=true",
-    ONE_STEP,
+    *NO_CHECKPOINTING[5:],
 ]
+EIGHT_STEPS_SHARED = [*SHARED_PROMPT[:-1], "grpo.steps_per_generation=8"]
 FOUR_STEPS = [*NO_CHECKPOINTING[:-1], "grpo.steps_per_generation=4"]
 # name: (what it changes, --set overrides, torch threads or None for torch's default)
 LEVERS: dict[str, tuple[str, list[str], int | None]] = {
@@ -103,7 +106,22 @@ LEVERS: dict[str, tuple[str, list[str], int | None]] = {
     ),
     "steps_per_generation_8_share_prompt": (
         "share_prompt + 8 steps' completions per generation",
-        [*SHARED_PROMPT[:-1], "grpo.steps_per_generation=8"],
+        EIGHT_STEPS_SHARED,
+        None,
+    ),
+    "inverse_cdf_sampling": (
+        "no_checkpointing + each token drawn by inverse-CDF instead of torch.multinomial",
+        [*NO_CHECKPOINTING, "generation.inverse_cdf_sampling=true"],
+        None,
+    ),
+    "steps_per_generation_8_whole_groups": (
+        "steps_per_generation_8_share_prompt + micro-batches of whole prompt groups",
+        [*EIGHT_STEPS_SHARED, "logprobs.shuffle_whole_groups=true"],
+        None,
+    ),
+    "steps_per_generation_8_all": (
+        "steps_per_generation_8_whole_groups + inverse_cdf_sampling",
+        [*EIGHT_STEPS_SHARED, "logprobs.shuffle_whole_groups=true", "generation.inverse_cdf_sampling=true"],
         None,
     ),
     "beta_0": (

@@ -117,6 +117,11 @@ class GenerationSettings(_Section):
         description="Prefill each distinct prompt once and share its KV cache across the prompt's "
         "completions (with eval_mode); false: every row prefills its own copy.",
     )
+    inverse_cdf_sampling: bool = Field(
+        True,
+        description="Draw each sampled token with one uniform per row from the cumulative probabilities "
+        "(with eval_mode; same distribution); false: torch.multinomial, one exponential per vocabulary entry.",
+    )
 
 
 class LogprobSettings(_Section):
@@ -126,6 +131,11 @@ class LogprobSettings(_Section):
         True,
         description="Run each distinct prompt once per log-prob pass and share its KV cache across the "
         "prompt's completions (off by itself under gradient checkpointing); false: TRL's forward per row.",
+    )
+    shuffle_whole_groups: bool = Field(
+        True,
+        description="With steps_per_generation > 1, shuffle a generation batch by whole prompt groups, so "
+        "each micro-batch holds whole groups and its prompts are shared; false: TRL's shuffle of single rows.",
     )
 
 

@@ -12,6 +12,13 @@ up to float rounding, and so are the gradients: autograd flows through the share
 Any other call (generation, a cache, extra outputs such as router logits) and any call under gradient
 checkpointing, whose checkpointed layers drop the KV cache (see generation.py), runs the forward unchanged.
 Unsloth (one CUDA GPU) replaces TRL's log-prob code with its own and is left alone.
+
+With `steps_per_generation` > 1 TRL shuffles the rows of a generation batch before splitting it into
+micro-batches (`shuffle_sequence_dict` in `_prepare_inputs`), so a micro-batch of 12 rows from 8 prompts holds
+~7 of them and has little to share. `shuffle_whole_groups` shuffles whole prompt groups instead: each
+micro-batch then holds whole groups, as every micro-batch does at one step per generation. No GRPOConfig field
+or callback reaches that shuffle, so `install` sets the name TRL's trainer module calls (process-wide; every
+install sets it, TRL's own function when the switch is off).
 """
 
 from __future__ import annotations
@@ -23,6 +30,28 @@ from typing import Any
 from gpt_oss_grpo.config import LogprobSettings
 
 SCORING_KWARGS = {"input_ids", "attention_mask", "logits_to_keep", "use_cache"}
+
+
+def shuffle_whole_groups(batch: dict[str, Any]) -> dict[str, Any]:
+    """TRL's generation batch with its prompt groups (runs of rows with the same prompt, as TRL's RepeatSampler
+    lays them out) in random order, each group's rows kept together and in order."""
+    import torch
+    from trl.trainer.utils import shuffle_sequence_dict
+
+    if "prompt_ids" not in batch or "prompt_mask" not in batch:
+        return shuffle_sequence_dict(batch)
+    prompts = torch.cat([batch["prompt_ids"], batch["prompt_mask"]], dim=1)
+    starts = torch.ones(prompts.size(0), dtype=torch.bool)
+    starts[1:] = (prompts[1:] != prompts[:-1]).any(dim=1)
+    groups = torch.tensor_split(torch.arange(prompts.size(0)), starts.nonzero().flatten()[1:].tolist())
+    order = torch.cat([groups[i] for i in torch.randperm(len(groups)).tolist()])
+
+    def permute(value: Any) -> Any:
+        if value is None or (isinstance(value, torch.Tensor) and value.ndim == 0):
+            return value
+        return value[order] if isinstance(value, torch.Tensor) else [value[i] for i in order.tolist()]
+
+    return {key: permute(value) for key, value in batch.items()}
 
 
 def distinct_prefixes(input_ids: Any, attention_mask: Any, width: int) -> tuple[Any, Any, Any] | None:
@@ -61,7 +90,12 @@ def shared_prefix_logits(
 
 
 def install(trainer: Any, settings: LogprobSettings, backend: str) -> None:
-    """Route the policy's scoring forwards through `shared_prefix_logits` (transformers backend, when enabled)."""
+    """Route the policy's scoring forwards through `shared_prefix_logits` and TRL's generation-batch shuffle
+    through `shuffle_whole_groups` (transformers backend, each when enabled)."""
+    from trl.trainer import grpo_trainer, utils
+
+    grouped = backend == "transformers" and settings.shuffle_whole_groups
+    grpo_trainer.shuffle_sequence_dict = shuffle_whole_groups if grouped else utils.shuffle_sequence_dict
     if backend != "transformers" or not settings.share_prompt:
         return
     model = trainer.accelerator.unwrap_model(trainer.model)

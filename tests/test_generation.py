@@ -43,6 +43,8 @@ def generate(model, prompt_ids, do_sample: bool, attention_mask=None):
         max_new_tokens=NEW_TOKENS,
         min_new_tokens=NEW_TOKENS,
         do_sample=do_sample,
+        temperature=1.0,  # set as TRL sets them, so sampling takes generation.inverse_cdf_sampling's path
+        top_p=1.0,
         top_k=0,
         output_logits=True,
         return_dict_in_generate=True,
@@ -169,3 +171,71 @@ def test_shared_prefill_runs_each_prompt_once_and_changes_no_output(policy, tmp_
         assert widths[0] == ((2, ids.shape[1] - 1) if share else tuple(ids.shape))
     assert torch.equal(outputs[True][0], outputs[False][0])
     torch.testing.assert_close(outputs[True][1], outputs[False][1], atol=1e-5, rtol=0)
+
+
+def test_inverse_cdf_sampler_draws_the_softmax_distribution():
+    """200k draws from six tokens, one of them masked (-inf): frequencies within 0.005 of softmax (the standard
+    error is below 0.0012), and the masked token never drawn."""
+    torch.manual_seed(0)
+    logits = torch.tensor([[2.0, 1.0, 0.0, -1.0, -float("inf"), 0.5]])
+    draws = 200_000
+    scores = generation.InverseCdfSampler()(None, logits.expand(draws, -1).contiguous())
+    assert torch.isinf(scores).sum(-1).eq(5).all()  # one token kept per row, for greedy selection to pick
+    frequencies = torch.bincount(scores.argmax(-1), minlength=6).double() / draws
+    assert frequencies[4] == 0
+    torch.testing.assert_close(frequencies, logits.softmax(-1)[0].double(), atol=5e-3, rtol=0)
+
+
+def test_inverse_cdf_sampling_warps_as_transformers_does(policy):
+    """Our warpers (before the sampler) give the scores transformers' own sampling path gives, on TRL's
+    GenerationConfig fields plus top_k, top_p and min_p; calls with other warpers or returned scores are left
+    to transformers."""
+    model, _, _ = policy
+    config = GenerationConfig(
+        do_sample=True, temperature=0.7, top_k=5, top_p=0.9, min_p=0.05, max_new_tokens=4
+    )
+    greedy, processors = generation.inverse_cdf_sampling(config, model.generation_config)
+    assert greedy.do_sample is False and isinstance(processors[-1], generation.InverseCdfSampler)
+    theirs = model._get_logits_processor(generation_config=config, input_ids_seq_length=4, device="cpu")
+    scores = torch.randn(3, 50)
+    ids = torch.zeros(3, 4, dtype=torch.long)
+    torch.testing.assert_close(_apply(processors[:-1], ids, scores), theirs(ids, scores))
+    for other in ({"typical_p": 0.9}, {"output_scores": True}, {"do_sample": False}, {"epsilon_cutoff": 0.1}):
+        assert (
+            generation.inverse_cdf_sampling(
+                GenerationConfig(**{**config.to_dict(), **other}), model.generation_config
+            )
+            is None
+        )
+
+
+def _apply(processors, ids, scores):
+    for processor in processors:
+        scores = processor(ids, scores)
+    return scores
+
+
+@pytest.mark.parametrize("inverse_cdf", [True, False])
+def test_inverse_cdf_switch_replaces_multinomial_and_top_k_1_is_greedy(
+    policy, tmp_path, monkeypatch, inverse_cdf
+):
+    """TRL's sampling call through the wrapper: with the switch on torch.multinomial is never called, and
+    sampling with top_k=1 gives the greedy sequences, so the warpers run before the sampler."""
+    model, tokenizer, prompt_ids = policy
+    install_on(model, tokenizer, GenerationSettings(inverse_cdf_sampling=inverse_cdf), tmp_path)
+    calls = []
+    multinomial = torch.multinomial
+    monkeypatch.setattr(torch, "multinomial", lambda *a, **k: calls.append(1) or multinomial(*a, **k))
+    config = GenerationConfig(  # the fields TRL sets (GRPOTrainer.__init__), top_k=1 instead of 0
+        max_new_tokens=NEW_TOKENS,
+        min_new_tokens=NEW_TOKENS,
+        do_sample=True,
+        temperature=1.0,
+        top_p=1.0,
+        top_k=1,
+    )
+    mask = torch.ones_like(prompt_ids)
+    with torch.no_grad():
+        sampled = model.generate(input_ids=prompt_ids, attention_mask=mask, generation_config=config)
+    assert bool(calls) is not inverse_cdf
+    assert torch.equal(sampled, generate(model, prompt_ids, do_sample=False)[0])

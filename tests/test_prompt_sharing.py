@@ -136,3 +136,82 @@ def test_off_switch_and_other_backends_leave_forward_alone(trainer):
     prompt_sharing.install(trainer, LogprobSettings(share_prompt=False), "transformers")
     prompt_sharing.install(trainer, LogprobSettings(), "unsloth")
     assert model.forward == plain and wrapped != plain
+
+
+def test_shuffle_whole_groups_keeps_each_prompt_group_together():
+    """Four prompt groups of three rows (one prompt left-padded), laid out as TRL's RepeatSampler lays them out:
+    every seed gives a permutation of whole groups, rows aligned across keys, and split in two (as TRL splits
+    for steps_per_generation=2) each half holds two whole groups; the group order varies with the seed."""
+    prompt_ids = torch.arange(4).repeat_interleave(3).unsqueeze(1).repeat(1, 5)
+    prompt_mask = torch.ones_like(prompt_ids)
+    prompt_mask[3:6, :2] = 0
+    batch = {
+        "prompt_ids": prompt_ids,
+        "prompt_mask": prompt_mask,
+        "completion_ids": torch.arange(12).unsqueeze(1),
+        "rows": [f"row{i}" for i in range(12)],
+        "num_items_in_batch": torch.tensor(12),
+        "extra": None,
+    }
+    orders = set()
+    for seed in range(6):
+        torch.manual_seed(seed)
+        shuffled = prompt_sharing.shuffle_whole_groups(batch)
+        order = shuffled["completion_ids"].flatten()
+        assert sorted(order.tolist()) == list(range(12))
+        assert torch.equal(shuffled["prompt_ids"], prompt_ids[order])
+        assert torch.equal(shuffled["prompt_mask"], prompt_mask[order])
+        assert shuffled["rows"] == [f"row{i}" for i in order.tolist()]
+        assert shuffled["num_items_in_batch"] == 12 and shuffled["extra"] is None
+        groups = order.view(4, 3)
+        assert torch.equal(groups - groups[:, :1], torch.arange(3).expand(4, 3))  # whole groups, in order
+        assert (groups[:, 0] % 3 == 0).all()
+        orders.add(tuple(groups[:, 0].tolist()))
+    assert len(orders) > 1
+
+
+def distinct_prompts_per_micro_batch(tiny_gpt_oss, output_dir, grouped: bool) -> list[int]:
+    """A real GRPO run, 4 prompts x 3 completions per generation split into 2 micro-batches of 6 rows: the
+    number of distinct prompts in each micro-batch the loss gets."""
+    torch.manual_seed(0)
+    model = get_peft_model(
+        AutoModelForCausalLM.from_pretrained(tiny_gpt_oss, dtype=torch.float32),
+        LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]),
+    )
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=[lambda completions, **kwargs: [float(len(c)) for c in completions]],
+        args=GRPOConfig(
+            output_dir=str(output_dir),
+            use_cpu=True,
+            bf16=False,
+            report_to="none",
+            num_generations=3,
+            per_device_train_batch_size=6,
+            steps_per_generation=2,
+            max_completion_length=4,
+            max_steps=4,
+            save_strategy="no",
+            gradient_checkpointing=False,
+            seed=0,
+        ),
+        train_dataset=Dataset.from_dict({"prompt": [f"prompt {word}" for word in "abcdefgh"]}),
+        processing_class=AutoTokenizer.from_pretrained(tiny_gpt_oss),
+    )
+    prompt_sharing.install(trainer, LogprobSettings(shuffle_whole_groups=grouped), "transformers")
+    compute_loss, seen = trainer.compute_loss, []
+
+    def counting(model, inputs, *args, **kwargs):
+        seen.append(torch.unique(inputs["prompt_ids"], dim=0).size(0))
+        return compute_loss(model, inputs, *args, **kwargs)
+
+    trainer.compute_loss = counting
+    trainer.train()
+    return seen
+
+
+def test_trainer_with_steps_per_generation_scores_whole_groups(tiny_gpt_oss, tmp_path):
+    """With the switch on every micro-batch holds 2 whole groups; with TRL's row shuffle some holds more."""
+    grouped = distinct_prompts_per_micro_batch(tiny_gpt_oss, tmp_path / "grouped", grouped=True)
+    assert len(grouped) == 4 and set(grouped) == {2}
+    assert max(distinct_prompts_per_micro_batch(tiny_gpt_oss, tmp_path / "rows", grouped=False)) > 2
