@@ -124,6 +124,16 @@ LEVERS: dict[str, tuple[str, list[str], int | None]] = {
         [*EIGHT_STEPS_SHARED, "logprobs.shuffle_whole_groups=true", "generation.inverse_cdf_sampling=true"],
         None,
     ),
+    "steps_per_generation_8_all_merge_lora": (
+        "steps_per_generation_8_all + LoRA merged while generating",
+        [
+            *EIGHT_STEPS_SHARED,
+            "logprobs.shuffle_whole_groups=true",
+            "generation.inverse_cdf_sampling=true",
+            "generation.merge_lora=true",
+        ],
+        None,
+    ),
     "beta_0": (
         "no_checkpointing + beta 0 (no KL term, no reference forward)",
         [*NO_CHECKPOINTING, "grpo.beta=0.0"],
