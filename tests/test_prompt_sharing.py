@@ -9,6 +9,8 @@ from datasets import Dataset
 from peft import LoraConfig, get_peft_model
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
 from trl import GRPOConfig, GRPOTrainer
+from trl.trainer import grpo_trainer
+from trl.trainer import utils as trl_utils
 
 from gpt_oss_grpo import prompt_sharing
 from gpt_oss_grpo.config import LogprobSettings
@@ -134,8 +136,12 @@ def test_off_switch_and_other_backends_leave_forward_alone(trainer):
     del model.forward
     plain = model.forward
     prompt_sharing.install(trainer, LogprobSettings(share_prompt=False), "transformers")
+    assert grpo_trainer.shuffle_sequence_dict is prompt_sharing.shuffle_whole_groups
     prompt_sharing.install(trainer, LogprobSettings(), "unsloth")
     assert model.forward == plain and wrapped != plain
+    assert grpo_trainer.shuffle_sequence_dict is trl_utils.shuffle_sequence_dict
+    prompt_sharing.install(trainer, LogprobSettings(shuffle_whole_groups=False), "transformers")
+    assert grpo_trainer.shuffle_sequence_dict is trl_utils.shuffle_sequence_dict
 
 
 def test_shuffle_whole_groups_keeps_each_prompt_group_together():
