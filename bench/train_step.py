@@ -41,7 +41,7 @@ from gpt_oss_grpo.errors import ConfigError, run_main  # noqa: E402
 CONFIGS = {"tiny": ROOT / "configs" / "tiny-gpt-oss.yaml", "demo": ROOT / "configs" / "cpu-demo.yaml"}
 REWARDS_FILE = ROOT / "reward_functions.py"
 # TRL's own generation (training mode: checkpointed layers drop the KV cache) and optimisation, as before.
-ONE_STEP = "grpo.steps_per_generation=1"  # TRL's default here; the demo config generates for 4 steps at once
+# Every speed switch is pinned, so a lever is the baseline plus its changes: later --set overrides win.
 BASELINE = [
     "generation.eval_mode=false",
     "generation.merge_lora=false",
@@ -50,18 +50,13 @@ BASELINE = [
     "logprobs.share_prompt=false",
     "generation.inverse_cdf_sampling=false",
     "logprobs.shuffle_whole_groups=false",
-    ONE_STEP,
+    "grpo.steps_per_generation=1",  # TRL's default here; the demo config generates for 4 steps at once
 ]
-FIXED = ["generation.eval_mode=true", *BASELINE[1:]]
-NO_CHECKPOINTING = [*FIXED[:2], "grpo.gradient_checkpointing=false", *FIXED[3:]]
-SHARED_PROMPT = [
-    *NO_CHECKPOINTING[:3],
-    "generation.share_prompt=true",
-    "logprobs.share_prompt=true",
-    *NO_CHECKPOINTING[5:],
-]
-EIGHT_STEPS_SHARED = [*SHARED_PROMPT[:-1], "grpo.steps_per_generation=8"]
-FOUR_STEPS = [*NO_CHECKPOINTING[:-1], "grpo.steps_per_generation=4"]
+FIXED = [*BASELINE, "generation.eval_mode=true"]
+NO_CHECKPOINTING = [*FIXED, "grpo.gradient_checkpointing=false"]
+SHARED_PROMPT = [*NO_CHECKPOINTING, "generation.share_prompt=true", "logprobs.share_prompt=true"]
+EIGHT_STEPS_SHARED = [*SHARED_PROMPT, "grpo.steps_per_generation=8"]
+FOUR_STEPS = [*NO_CHECKPOINTING, "grpo.steps_per_generation=4"]
 # name: (what it changes, --set overrides, torch threads or None for torch's default)
 LEVERS: dict[str, tuple[str, list[str], int | None]] = {
     "baseline": ("TRL's path: training mode, gradient checkpointing", BASELINE, None),
@@ -101,7 +96,7 @@ LEVERS: dict[str, tuple[str, list[str], int | None]] = {
     ),
     "steps_per_generation_4_share_prompt": (
         "steps_per_generation_4 + share_prompt",
-        [*SHARED_PROMPT[:-1], "grpo.steps_per_generation=4"],
+        [*SHARED_PROMPT, "grpo.steps_per_generation=4"],
         None,
     ),
     "steps_per_generation_8_share_prompt": (
@@ -231,7 +226,7 @@ def steps_for(model: str, lever: str, steps: int) -> int:
 
     chosen = [o for o in LEVERS[lever][1] if o.startswith("grpo.steps_per_generation=")]
     shipped = (yaml.safe_load(CONFIGS[model].read_text()).get("grpo") or {}).get("steps_per_generation", 1)
-    every = int(chosen[0].split("=")[1]) if chosen else shipped
+    every = int(chosen[-1].split("=")[1]) if chosen else shipped  # the last override wins, as in load_config
     return 1 + -(-(steps - 1) // every) * every if steps > 1 else steps
 
 
