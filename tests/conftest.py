@@ -44,6 +44,20 @@ def tiny_args(model: Path, output_dir: Path, *overrides: str) -> list[str]:
     return args
 
 
+def cpu_grpo_trainer(model, tokenizer, output_dir: Path, prompts: list[str], reward=None, **grpo_args):
+    """A TRL GRPOTrainer on CPU in fp32, reporting nowhere, over `prompts`; a zero reward unless one is given."""
+    from datasets import Dataset
+    from trl import GRPOConfig, GRPOTrainer
+
+    return GRPOTrainer(
+        model=model,
+        reward_funcs=[reward or (lambda completions, **kwargs: [0.0] * len(completions))],
+        args=GRPOConfig(output_dir=str(output_dir), use_cpu=True, bf16=False, report_to="none", **grpo_args),
+        train_dataset=Dataset.from_dict({"prompt": prompts}),
+        processing_class=tokenizer,
+    )
+
+
 def sandbox_processes(program_path: Path | None = None) -> list[int]:
     """Pids of running candidate children: the child program (default: this checkout's) started with -S.
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 import torch
-from datasets import Dataset
 from peft import LoraConfig, get_peft_model
 from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
-from trl import GRPOConfig, GRPOTrainer
+from trl import GRPOTrainer
 
 from gpt_oss_grpo import generation
 from gpt_oss_grpo.config import GenerationSettings
+from tests.conftest import cpu_grpo_trainer
 
 NEW_TOKENS = 12
 
@@ -80,20 +80,8 @@ def greedy_reference(model, prompt_ids) -> torch.Tensor:
 
 
 def install_on(model, tokenizer, settings: GenerationSettings, tmp_path) -> GRPOTrainer:
-    args = GRPOConfig(
-        output_dir=str(tmp_path),
-        use_cpu=True,
-        bf16=False,
-        report_to="none",
-        num_generations=2,
-        per_device_train_batch_size=2,
-    )
-    trainer = GRPOTrainer(
-        model=model,
-        reward_funcs=[lambda completions, **kwargs: [0.0] * len(completions)],
-        args=args,
-        train_dataset=Dataset.from_dict({"prompt": ["x"] * 4}),
-        processing_class=tokenizer,
+    trainer = cpu_grpo_trainer(
+        model, tokenizer, tmp_path, ["x"] * 4, num_generations=2, per_device_train_batch_size=2
     )
     generation.install(trainer, settings, "transformers")
     return trainer

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import pytest
 import torch
-from datasets import Dataset
 from peft import LoraConfig, get_peft_model
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
-from trl import GRPOConfig, GRPOTrainer
 from trl.trainer import grpo_trainer
 from trl.trainer import utils as trl_utils
 
 from gpt_oss_grpo import prompt_sharing
 from gpt_oss_grpo.config import LogprobSettings
+from tests.conftest import cpu_grpo_trainer
 
 PROMPT, COMPLETION = 20, 9
 
@@ -42,20 +41,14 @@ def trainer(request, tiny_gpt_oss, tmp_path):
         base = tiny_llama()
     lora = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
     model = get_peft_model(base, lora)
-    trainer = GRPOTrainer(
-        model=model,
-        reward_funcs=[lambda completions, **kwargs: [0.0] * len(completions)],
-        args=GRPOConfig(
-            output_dir=str(tmp_path),
-            use_cpu=True,
-            bf16=False,
-            report_to="none",
-            num_generations=3,
-            per_device_train_batch_size=6,
-            gradient_checkpointing=False,
-        ),
-        train_dataset=Dataset.from_dict({"prompt": ["x"] * 6}),
-        processing_class=AutoTokenizer.from_pretrained(tiny_gpt_oss),
+    trainer = cpu_grpo_trainer(
+        model,
+        AutoTokenizer.from_pretrained(tiny_gpt_oss),
+        tmp_path,
+        ["x"] * 6,
+        num_generations=3,
+        per_device_train_batch_size=6,
+        gradient_checkpointing=False,
     )
     prompt_sharing.install(trainer, LogprobSettings(), "transformers")
     return trainer
@@ -184,25 +177,20 @@ def distinct_prompts_per_micro_batch(tiny_gpt_oss, output_dir, grouped: bool) ->
         AutoModelForCausalLM.from_pretrained(tiny_gpt_oss, dtype=torch.float32),
         LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]),
     )
-    trainer = GRPOTrainer(
-        model=model,
-        reward_funcs=[lambda completions, **kwargs: [float(len(c)) for c in completions]],
-        args=GRPOConfig(
-            output_dir=str(output_dir),
-            use_cpu=True,
-            bf16=False,
-            report_to="none",
-            num_generations=3,
-            per_device_train_batch_size=6,
-            steps_per_generation=2,
-            max_completion_length=4,
-            max_steps=4,
-            save_strategy="no",
-            gradient_checkpointing=False,
-            seed=0,
-        ),
-        train_dataset=Dataset.from_dict({"prompt": [f"prompt {word}" for word in "abcdefgh"]}),
-        processing_class=AutoTokenizer.from_pretrained(tiny_gpt_oss),
+    trainer = cpu_grpo_trainer(
+        model,
+        AutoTokenizer.from_pretrained(tiny_gpt_oss),
+        output_dir,
+        [f"prompt {word}" for word in "abcdefgh"],
+        reward=lambda completions, **kwargs: [float(len(c)) for c in completions],
+        num_generations=3,
+        per_device_train_batch_size=6,
+        steps_per_generation=2,
+        max_completion_length=4,
+        max_steps=4,
+        save_strategy="no",
+        gradient_checkpointing=False,
+        seed=0,
     )
     prompt_sharing.install(trainer, LogprobSettings(shuffle_whole_groups=grouped), "transformers")
     compute_loss, seen = trainer.compute_loss, []
