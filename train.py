@@ -11,7 +11,7 @@ from pathlib import Path
 import gpt_oss_grpo.models.unsloth_first  # noqa: F401  (first: Unsloth must patch TRL/transformers before they load)
 
 # isort: on
-from gpt_oss_grpo import cli, generation, prompt_sharing, sandbox
+from gpt_oss_grpo import cli, sandbox
 from gpt_oss_grpo.config import load_config
 from gpt_oss_grpo.data import build_dataset
 from gpt_oss_grpo.errors import run_main
@@ -26,6 +26,7 @@ from gpt_oss_grpo.training import (
     check_grpo_fields,
     close,
     grpo_arguments,
+    install_step_paths,
     save_final_model,
     save_resolved_config,
     train,
@@ -54,8 +55,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     save_resolved_config(config)
     model = load_model(config.model, config.lora, config.grpo.seed, backend, tokenizer)
     trainer = build_trainer(grpo_args, model, dataset, reward_funcs)
-    generation.install(trainer, config.generation, model.backend)
-    prompt_sharing.install(trainer, config.logprobs, model.backend)
+    install_step_paths(trainer, config, model.backend)
     install_monitoring(trainer, config.monitoring)
     install_evaluation(trainer, config, reward_funcs)
     train(trainer, args.resume)

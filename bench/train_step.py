@@ -50,12 +50,18 @@ BASELINE = [
     "logprobs.share_prompt=false",
     "generation.inverse_cdf_sampling=false",
     "logprobs.shuffle_whole_groups=false",
+    "logprobs.old_from_sampling=false",
     "grpo.steps_per_generation=1",  # TRL's default here; the demo config generates for 4 steps at once
 ]
 FIXED = [*BASELINE, "generation.eval_mode=true"]
 NO_CHECKPOINTING = [*FIXED, "grpo.gradient_checkpointing=false"]
 SHARED_PROMPT = [*NO_CHECKPOINTING, "generation.share_prompt=true", "logprobs.share_prompt=true"]
 EIGHT_STEPS_SHARED = [*SHARED_PROMPT, "grpo.steps_per_generation=8"]
+EIGHT_STEPS_ALL = [
+    *EIGHT_STEPS_SHARED,
+    "logprobs.shuffle_whole_groups=true",
+    "generation.inverse_cdf_sampling=true",
+]
 FOUR_STEPS = [*NO_CHECKPOINTING, "grpo.steps_per_generation=4"]
 # name: (what it changes, --set overrides, torch threads or None for torch's default)
 LEVERS: dict[str, tuple[str, list[str], int | None]] = {
@@ -116,17 +122,22 @@ LEVERS: dict[str, tuple[str, list[str], int | None]] = {
     ),
     "steps_per_generation_8_all": (
         "steps_per_generation_8_whole_groups + inverse_cdf_sampling",
-        [*EIGHT_STEPS_SHARED, "logprobs.shuffle_whole_groups=true", "generation.inverse_cdf_sampling=true"],
+        EIGHT_STEPS_ALL,
         None,
     ),
     "steps_per_generation_8_all_merge_lora": (
         "steps_per_generation_8_all + LoRA merged while generating",
-        [
-            *EIGHT_STEPS_SHARED,
-            "logprobs.shuffle_whole_groups=true",
-            "generation.inverse_cdf_sampling=true",
-            "generation.merge_lora=true",
-        ],
+        [*EIGHT_STEPS_ALL, "generation.merge_lora=true"],
+        None,
+    ),
+    "steps_per_generation_8_old_from_sampling": (
+        "steps_per_generation_8_all + the old policy's log-probs recorded while sampling (no second pass)",
+        [*EIGHT_STEPS_ALL, "logprobs.old_from_sampling=true"],
+        None,
+    ),
+    "steps_per_generation_8_old_from_sampling_merge_lora": (
+        "steps_per_generation_8_old_from_sampling + LoRA merged while generating",
+        [*EIGHT_STEPS_ALL, "logprobs.old_from_sampling=true", "generation.merge_lora=true"],
         None,
     ),
     "beta_0": (
@@ -147,7 +158,6 @@ def _train(model: str, steps: int, lever: str, work: Path) -> dict[str, Any]:
     import torch
     from step_timer import StepTimer
 
-    from gpt_oss_grpo import generation, prompt_sharing
     from gpt_oss_grpo.config import load_config
     from gpt_oss_grpo.data import build_dataset
     from gpt_oss_grpo.models.backend import resolve_backend
@@ -156,7 +166,7 @@ def _train(model: str, steps: int, lever: str, work: Path) -> dict[str, Any]:
     from gpt_oss_grpo.prompts import longest_prompt_tokens, render_prompts
     from gpt_oss_grpo.sandbox import configure as configure_sandbox
     from gpt_oss_grpo.scoring.registry import build_reward_funcs
-    from gpt_oss_grpo.training import build_trainer, grpo_arguments
+    from gpt_oss_grpo.training import build_trainer, grpo_arguments, install_step_paths
 
     _, lever_overrides, threads = LEVERS[lever]
     if threads:
@@ -181,8 +191,7 @@ def _train(model: str, steps: int, lever: str, work: Path) -> dict[str, Any]:
     rss_before_model = max_rss_mib()
     loaded = load_model(config.model, config.lora, config.grpo.seed, backend, tokenizer)
     trainer = build_trainer(args, loaded, dataset, reward_funcs)
-    generation.install(trainer, config.generation, loaded.backend)
-    prompt_sharing.install(trainer, config.logprobs, loaded.backend)
+    recorder = install_step_paths(trainer, config, loaded.backend)
     timer = StepTimer()
     timer.instrument(trainer)
     started = time.perf_counter()
@@ -206,6 +215,9 @@ def _train(model: str, steps: int, lever: str, work: Path) -> dict[str, Any]:
         "max_completion_length": args.max_completion_length,
         "rewards": [func.__name__ for func in reward_funcs],
         "steps": timer.steps,
+        # generations whose old-policy pass the sampling step's recording answered, and its largest gap to TRL
+        "old_logprobs_from_sampling": None if recorder is None else recorder.served,
+        "old_logprobs_largest_gap": None if recorder is None else recorder.largest_gap,
         "train_seconds": time.perf_counter() - started,
         "peak_rss_mib": max_rss_mib(),
         "rss_before_model_mib": rss_before_model,

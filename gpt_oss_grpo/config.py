@@ -125,7 +125,7 @@ class GenerationSettings(_Section):
 
 
 class LogprobSettings(_Section):
-    """How the loss's log-probs are computed on the transformers backend (gpt_oss_grpo/prompt_sharing.py)."""
+    """How the loss's log-probs are computed on the transformers backend (prompt_sharing.py, sampling_logprobs.py)."""
 
     share_prompt: bool = Field(
         True,
@@ -136,6 +136,12 @@ class LogprobSettings(_Section):
         True,
         description="With steps_per_generation > 1, shuffle a generation batch by whole prompt groups, so "
         "each micro-batch holds whole groups and its prompts are shared; false: TRL's shuffle of single rows.",
+    )
+    old_from_sampling: bool = Field(
+        True,
+        description="With steps_per_generation > 1 and beta 0, take the sampling policy's log-probs from the "
+        "sampling step (with generation.inverse_cdf_sampling; checked against TRL on two rows) instead of "
+        "TRL's second forward over the generation batch (gpt_oss_grpo/sampling_logprobs.py).",
     )
 
 

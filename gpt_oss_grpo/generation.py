@@ -11,7 +11,8 @@ so each decode step runs one matmul per projection instead of three, and optiona
 prefilled once: GRPO generates `num_generations` completions of every prompt, so the wrapper runs the
 distinct prompts (all but their last token) through the model once, spreads that KV cache over the rows
 (`Cache.reorder_cache`) and hands it to `generate`, which then starts from the cached positions; and
-optionally each next token drawn by inverse-CDF sampling (see `InverseCdfSampler`).
+optionally each next token drawn by inverse-CDF sampling (see `InverseCdfSampler`), its log-prob recorded for
+the loss (sampling_logprobs.py).
 
 Unsloth (one CUDA GPU) has its own generation path and is left alone.
 """
@@ -23,11 +24,14 @@ import copy
 import functools
 import math
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gpt_oss_grpo.config import GenerationSettings
 from gpt_oss_grpo.errors import ConfigError
 from gpt_oss_grpo.prompt_sharing import distinct_prefixes
+
+if TYPE_CHECKING:
+    from gpt_oss_grpo.sampling_logprobs import SampledLogprobs
 
 
 @contextlib.contextmanager
@@ -66,11 +70,15 @@ def shared_prefill(model: Any, input_ids: Any, attention_mask: Any) -> Any | Non
 
 class InverseCdfSampler:
     """A transformers logits processor that draws each row's next token from softmax(scores) with one uniform
-    per row (inverse-CDF sampling) and keeps only that token, for greedy selection to pick.
+    per row (inverse-CDF sampling) and keeps only that token, for greedy selection to pick; it tells the
+    recorder, if any, which tokens it drew.
 
     Why: `torch.multinomial` on CPU draws an exponential for every vocabulary entry of every row; at batch 96
     over SmolLM2's 49152 tokens that was 16 % of a decode step. The distribution is the same.
     """
+
+    def __init__(self, recorder: SampledLogprobs | None = None) -> None:
+        self.recorder = recorder
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
         import torch
@@ -79,6 +87,8 @@ class InverseCdfSampler:
         draw = torch.rand(scores.size(0), 1, dtype=torch.float64, device=scores.device) * cdf[:, -1:]
         # right=True steps over zero-probability entries (flat stretches of the cdf)
         token = torch.searchsorted(cdf, draw, right=True).clamp_(max=scores.size(-1) - 1)
+        if self.recorder is not None:
+            self.recorder.drew(token)
         return torch.full_like(scores, -math.inf).scatter_(1, token, 0.0)
 
 
@@ -87,10 +97,13 @@ class InverseCdfSampler:
 OTHER_WARPERS = {"top_h": None, "typical_p": 1.0, "epsilon_cutoff": 0.0, "eta_cutoff": 0.0}
 
 
-def inverse_cdf_sampling(config: Any, model_defaults: Any) -> tuple[Any, Any] | None:
+def inverse_cdf_sampling(
+    config: Any, model_defaults: Any, recorder: SampledLogprobs | None = None
+) -> tuple[Any, Any] | None:
     """`config` as greedy decoding over transformers' own warpers (temperature, top_k, top_p, min_p, in its
     order) followed by `InverseCdfSampler`: the same distribution without `torch.multinomial`. None when the
     call is not plain sampling with those four (other warpers, watermarking, renormalised or returned scores).
+    A recorder goes right after the temperature, where the scores are the logits TRL's log-probs scale.
 
     Fields the call leaves unset take the model's generation config, as `generate` does (TRL sets them there
     for the call); one still unset falls back too, rather than guess transformers' global default."""
@@ -116,6 +129,7 @@ def inverse_cdf_sampling(config: Any, model_defaults: Any) -> tuple[Any, Any] | 
         return None
     warpers = [
         TemperatureLogitsWarper(temperature) if temperature != 1.0 else None,
+        recorder,
         TopKLogitsWarper(top_k) if top_k != 0 else None,
         TopPLogitsWarper(top_p) if top_p < 1.0 else None,
         MinPLogitsWarper(effective.min_p) if effective.min_p is not None else None,
@@ -123,7 +137,7 @@ def inverse_cdf_sampling(config: Any, model_defaults: Any) -> tuple[Any, Any] | 
     greedy = copy.deepcopy(config)
     # greedy ignores these; transformers warns about any value but its global default
     greedy.update(do_sample=False, temperature=1.0, top_k=50, top_p=1.0)
-    return greedy, LogitsProcessorList([w for w in warpers if w is not None] + [InverseCdfSampler()])
+    return greedy, LogitsProcessorList([w for w in warpers if w is not None] + [InverseCdfSampler(recorder)])
 
 
 def trl_shaped(args: tuple, kwargs: dict[str, Any]) -> bool:
@@ -137,8 +151,11 @@ def trl_shaped(args: tuple, kwargs: dict[str, Any]) -> bool:
     )
 
 
-def install(trainer: Any, settings: GenerationSettings, backend: str) -> None:
-    """Route the trainer's generation through `generation_mode` (transformers backend, when enabled)."""
+def install(
+    trainer: Any, settings: GenerationSettings, backend: str, recorder: SampledLogprobs | None = None
+) -> None:
+    """Route the trainer's generation through `generation_mode` (transformers backend, when enabled); the
+    recorder, if given, records what inverse-CDF sampling draws (sampling_logprobs.py)."""
     if backend != "transformers" or not settings.eval_mode:
         return
     model = trainer.accelerator.unwrap_model(trainer.model)
@@ -157,10 +174,18 @@ def install(trainer: Any, settings: GenerationSettings, backend: str) -> None:
                 cache = shared_prefill(model, kwargs["input_ids"], kwargs["attention_mask"])
                 if cache is not None:
                     kwargs["past_key_values"] = cache
+            rewritten = None
             if settings.inverse_cdf_sampling and shaped:
-                rewritten = inverse_cdf_sampling(kwargs["generation_config"], model.generation_config)
+                defaults = model.generation_config
+                rewritten = inverse_cdf_sampling(kwargs["generation_config"], defaults, recorder)
                 if rewritten is not None:
                     kwargs["generation_config"], kwargs["logits_processor"] = rewritten
-            return original(*args, **kwargs)
+            if recorder is None:
+                return original(*args, **kwargs)
+            recorder.begin()
+            output = original(*args, **kwargs)
+            if rewritten is not None:
+                recorder.end(getattr(output, "sequences", output))
+            return output
 
     model.generate = generate

@@ -20,6 +20,8 @@ if TYPE_CHECKING:  # TRL is imported late on purpose: Unsloth, when chosen, must
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
+    from gpt_oss_grpo.sampling_logprobs import SampledLogprobs
+
 
 def _precision() -> dict[str, bool]:
     """TRL defaults to bf16, which fails on CPU: choose from the device unless the user set it."""
@@ -74,6 +76,17 @@ def build_trainer(
         train_dataset=dataset,
         peft_config=loaded.peft_config,
     )
+
+
+def install_step_paths(trainer: GRPOTrainer, config: RunConfig, backend: str) -> SampledLogprobs | None:
+    """The faster generation and log-prob paths the config switches on (each module says why it exists);
+    the recorder of sampled log-probs, when it applies (its counters tell how often it served)."""
+    from gpt_oss_grpo import generation, prompt_sharing, sampling_logprobs
+
+    recorder = sampling_logprobs.install(trainer, config.logprobs, backend)
+    generation.install(trainer, config.generation, backend, recorder)
+    prompt_sharing.install(trainer, config.logprobs, backend)
+    return recorder
 
 
 def save_resolved_config(config: RunConfig) -> Path:
