@@ -93,6 +93,22 @@ def trl_runs_old_pass(args: Any) -> bool:
     )
 
 
+def two_row_gap(
+    score: Callable[..., Any],
+    model: Any,
+    input_ids: Any,
+    attention_mask: Any,
+    logits_to_keep: int,
+    recorded: Any,
+) -> float:
+    """The largest per-token gap between the recording and TRL's own log-probs (`score`) on two rows: the
+    first and the one with the most completion tokens."""
+    mask = attention_mask[:, -logits_to_keep:].bool()
+    rows = sorted({0, int(mask.sum(1).argmax())})
+    own, _, _ = score(model, input_ids[rows], attention_mask[rows], logits_to_keep)
+    return float((own - recorded[rows]).abs()[mask[rows]].max()) if mask[rows].any() else 0.0
+
+
 def install(trainer: Any, settings: LogprobSettings, backend: str) -> SampledLogprobs | None:
     """Answer TRL's old-policy pass from a recording of the sampling step; the recorder for generation.py, or
     None when this does not apply (see the module docstring)."""
@@ -116,29 +132,24 @@ def install(trainer: Any, settings: LogprobSettings, backend: str) -> SampledLog
         import torch
 
         nonlocal warned
-        plain = not rest and not any(v for k, v in kwargs.items() if k != "batch_size")
-        recorded = None
+        plain = not rest and not any(value for key, value in kwargs.items() if key != "batch_size")
         if plain and not torch.is_grad_enabled():
             recorded = recorder.take(input_ids, attention_mask, logits_to_keep)
-        if recorded is None:
-            return original(model, input_ids, attention_mask, logits_to_keep, *rest, **kwargs)
-        mask = attention_mask[:, -logits_to_keep:].bool()
-        rows = sorted({0, int(mask.sum(1).argmax())})
-        own, _, _ = original(model, input_ids[rows], attention_mask[rows], logits_to_keep)
-        gap = float((own - recorded[rows]).abs()[mask[rows]].max()) if mask[rows].any() else 0.0
-        recorder.largest_gap = max(recorder.largest_gap, gap)
-        if gap > TOLERANCE:
-            if not warned:
-                log.warning(
-                    "logprobs.old_from_sampling: the sampling step's log-probs differ from TRL's forward by "
-                    "%.2g per token (more than %g); TRL's old-policy pass runs instead",
-                    gap,
-                    TOLERANCE,
-                )
-                warned = True
-            return original(model, input_ids, attention_mask, logits_to_keep, *rest, **kwargs)
-        recorder.served += 1
-        return recorded.to(own.dtype), None, None
+            if recorded is not None:
+                gap = two_row_gap(original, model, input_ids, attention_mask, logits_to_keep, recorded)
+                recorder.largest_gap = max(recorder.largest_gap, gap)
+                if gap <= TOLERANCE:
+                    recorder.served += 1
+                    return recorded, None, None
+                if not warned:
+                    log.warning(
+                        "logprobs.old_from_sampling: the sampling step's log-probs differ from TRL's forward "
+                        "by %.2g per token (more than %g); TRL's old-policy pass runs instead",
+                        gap,
+                        TOLERANCE,
+                    )
+                    warned = True
+        return original(model, input_ids, attention_mask, logits_to_keep, *rest, **kwargs)
 
     trainer._get_per_token_logps_and_entropies = logps
     return recorder
